@@ -1,0 +1,52 @@
+// A datapath is what carries the workload's traffic: the plain kernel stack (the baseline) or a
+// BPF program plus the small RAII object that attached it. Constructing a Datapath attaches it;
+// destroying it removes exactly what it created. Nothing here assumes TCP sockets: socket
+// datapaths use workload_cgroup()/await_socket(), packet datapaths (XDP, AF_XDP, tc) attach to
+// the topology's interfaces and only report counters.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "benchlab/core/cell.hpp"
+#include "benchlab/core/options.hpp"
+#include "benchlab/core/results.hpp"
+
+namespace benchlab {
+namespace netns { class Topology; }
+
+struct DatapathContext {
+  const netns::Topology& topo;
+  const Cell& cell;
+  const OptionValues& options;
+  std::string run_id;       // unique per run; part of every name the datapath creates
+};
+
+using Counters = std::map<std::string, uint64_t>;
+
+class Datapath {
+ public:
+  virtual ~Datapath() = default;
+  virtual std::string name() const = 0;
+
+  // A cgroup v2 directory every workload process must join before opening sockets, or "".
+  virtual std::string workload_cgroup() const { return {}; }
+
+  // Called inside a workload process for each connected socket, before it is timed: returns
+  // once the datapath carries that socket's traffic (the readiness barrier); throws RunError
+  // when it does not within its timeout.
+  virtual void await_socket(int /*fd*/) const {}
+
+  // The datapath's own counters (summed over CPUs). The runner reads them at the start and the
+  // end of the measured window.
+  virtual Counters read_counters() const { return {}; }
+
+  // Given the counters' change over the window and what the workload moved, decide whether the
+  // datapath under test really carried the traffic. The baseline proves nothing.
+  virtual Engagement check_engagement(const Counters& /*delta*/, const WorkloadResult& /*r*/) const {
+    return {};
+  }
+};
+
+}  // namespace benchlab

@@ -1,0 +1,62 @@
+// Plain records produced by workloads and collectors. No formatting, no derivation: the
+// summary step computes rates and statistics from these, and reporters serialise them.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "benchlab/core/histogram.hpp"
+
+namespace benchlab {
+
+// Traffic counted by the receiving side over one interval. Warm-up intervals are kept and
+// tagged; summaries use only the measured ones.
+struct IntervalSample {
+  double start_s = 0;        // relative to the start of the load (warm-up included)
+  double duration_s = 0;
+  uint64_t bytes = 0;        // payload bytes received
+  uint64_t messages = 0;     // application messages received (stream) or responses (rr)
+  uint64_t transactions = 0; // completed request/response pairs (rr, crr); 0 for stream
+  bool warmup = false;
+};
+
+// CPU time of one process over its life (getrusage of the reaped child).
+struct ProcessCpu {
+  std::string role;          // "client", "server", "proxy", ...
+  double user_s = 0;
+  double system_s = 0;
+  int cpu = -1;              // pinned CPU, -1 if not pinned
+};
+
+// What a workload returns. `latency_ns` covers the measured window only.
+struct WorkloadResult {
+  std::vector<IntervalSample> samples;
+  std::optional<Histogram> latency_ns;
+  std::vector<ProcessCpu> processes;
+  std::map<std::string, double> extra;   // workload-specific raw figures (e.g. iperf retransmits)
+  bool payload_checked = false;          // the receiver verified the bytes it got
+  uint64_t payload_errors = 0;
+  double window_s = 0;                   // length of the measured window actually observed
+};
+
+// Per-CPU jiffies from /proc/stat converted to seconds, at one instant.
+struct CpuTimes {
+  double user_s = 0, nice_s = 0, system_s = 0, idle_s = 0, iowait_s = 0, irq_s = 0, softirq_s = 0, steal_s = 0;
+};
+struct CpuSnapshot {
+  double mono_s = 0;                     // CLOCK_MONOTONIC at the read
+  std::vector<CpuTimes> per_cpu;
+};
+
+// Whether the datapath under test really carried the traffic, decided from its own counters.
+struct Engagement {
+  bool checked = false;      // false: the datapath has nothing to prove (the kernel baseline)
+  bool ok = true;
+  double carried_share = 1.0;   // share of the workload's bytes/packets seen by the datapath
+  std::string message;
+};
+
+}  // namespace benchlab

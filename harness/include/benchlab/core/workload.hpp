@@ -1,0 +1,43 @@
+// A workload drives load across a topology and measures it at the receiver. It runs its
+// endpoints in child processes (see child.hpp) placed in the topology's namespaces, bounded by
+// the warm-up + duration it is given, and calls the window hooks from the parent process when
+// the measured window begins and ends so the runner's collectors can take their snapshots.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "benchlab/core/cell.hpp"
+#include "benchlab/core/datapath.hpp"
+#include "benchlab/core/options.hpp"
+#include "benchlab/core/results.hpp"
+
+namespace benchlab {
+namespace netns { class Topology; }
+
+struct WindowHooks {
+  std::function<void()> begin;   // measured window starts (after warm-up)
+  std::function<void()> end;     // measured window ends
+};
+
+struct WorkloadContext {
+  const netns::Topology& topo;
+  const Cell& cell;
+  const OptionValues& options;
+  const Datapath& datapath;
+  CpuAssignment cpus;
+  double warmup_s = 1;
+  double duration_s = 5;
+  WindowHooks hooks;
+  bool verbose = false;
+};
+
+class Workload {
+ public:
+  virtual ~Workload() = default;
+  // Throws RunError on failure (a peer died, a timeout, a payload mismatch beyond policy).
+  virtual WorkloadResult run(const WorkloadContext& ctx) = 0;
+};
+
+}  // namespace benchlab
