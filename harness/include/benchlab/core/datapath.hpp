@@ -43,7 +43,10 @@ class Datapath {
   virtual Counters read_counters() const { return {}; }
 
   // Given the counters' change over the window and what the workload moved, decide whether the
-  // datapath under test really carried the traffic. The baseline proves nothing.
+  // datapath under test really carried the traffic. The baseline proves nothing. `delta` holds
+  // this datapath's counters plus, from the runner, the topology interfaces' counters as
+  // "link.<role>.<ifname>.<rx_packets|tx_packets|rx_bytes|tx_bytes>" (role: client/server), so
+  // a socket datapath can also check from outside BPF that the data bypassed the interface.
   virtual Engagement check_engagement(const Counters& /*delta*/, const WorkloadResult& /*r*/) const {
     return {};
   }
