@@ -15,7 +15,7 @@ PACKAGES=(
   libiperf-dev iperf3 sockperf
   libgtest-dev libgmock-dev libbenchmark-dev
   libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libfmt-dev
-  libnl-3-dev libnl-route-3-dev libsqlite3-dev
+  libnl-3-dev libnl-route-3-dev libsqlite3-dev libssl-dev
   pybind11-dev python3-dev python3-matplotlib
   iproute2 ethtool procps
 )

@@ -1,0 +1,164 @@
+#include "benchlab/cli.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "benchlab/bpf/register.hpp"
+#include "benchlab/cleanup.hpp"
+#include "benchlab/collectors.hpp"
+#include "benchlab/core/error.hpp"
+#include "benchlab/runner.hpp"
+#include "benchlab/scenario.hpp"
+
+namespace benchlab {
+namespace {
+
+std::string default_out_dir() { return std::string(BENCHLAB_SOURCE_DIR) + "/reports/out"; }
+
+std::string timestamp() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
+  return buf;
+}
+
+std::string hms(double s) {
+  int t = int(s + 0.5);
+  return fmt::format("{}:{:02}:{:02}", t / 3600, (t / 60) % 60, t % 60);
+}
+
+void print_list(const Registries& reg) {
+  auto show = [](const char* title, const auto& registry) {
+    fmt::print("{}\n", title);
+    for (const auto& e : registry.entries()) {
+      Support s = e.probe();
+      fmt::print("  {:<14} {:<11} {}\n", e.name, s.ok ? "supported" : "UNSUPPORTED", e.description);
+      if (!s.ok) fmt::print("  {:<14} {:<11} why: {}\n", "", "", s.reason);
+      for (const auto& o : e.options)
+        fmt::print("  {:<14} {:<11}   {} ({}, default {}){}\n", "", "", o.name, to_string(o.type), to_string(o.default_value),
+                   o.doc.empty() ? "" : ": " + o.doc);
+    }
+  };
+  show("topologies:", reg.topologies);
+  show("datapaths:", reg.datapaths);
+  show("workloads:", reg.workloads);
+}
+
+}  // namespace
+
+int cli_main(int argc, char** argv) {
+  CLI::App app{"benchlab: measure what an eBPF datapath buys over the kernel stack"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", BENCHLAB_VERSION);
+
+  std::string scenario_path, out_dir = default_out_dir();
+  std::vector<std::string> sets;
+  int repetitions = 0;
+  bool quiet = false, verbose = false;
+
+  auto* run = app.add_subcommand("run", "run a scenario and write a report");
+  run->add_option("scenario", scenario_path, "scenario TOML file")->required();
+  run->add_option("--out", out_dir, "directory for the report (default: reports/out)");
+  run->add_option("--set", sets, "override a scenario key: key=value (TOML value; dotted keys for tables)");
+  run->add_option("--repetitions", repetitions, "override the scenario's repetitions")->check(CLI::Range(1, 1000));
+  auto* q = run->add_flag("--quiet,-q", quiet, "no progress, only the final table and errors");
+  run->add_flag("--verbose,-v", verbose, "libbpf log and one line per run")->excludes(q);
+
+  auto* validate = app.add_subcommand("validate", "check a scenario file without running it");
+  validate->add_option("scenario", scenario_path, "scenario TOML file")->required();
+  validate->add_option("--set", sets, "override a scenario key: key=value");
+
+  auto* list = app.add_subcommand("list", "topologies, datapaths and workloads, and whether this kernel supports them");
+  auto* env = app.add_subcommand("env", "print the environment capture a report records, as JSON");
+  auto* cleanup = app.add_subcommand("cleanup", "remove what a crashed run left (benchlab's own names only)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : int(ExitCode::usage);
+  }
+
+  try {
+    bpf::set_libbpf_verbose(verbose);
+    const Registries& reg = builtin_registries();
+    if (repetitions > 0) sets.push_back("repetitions=" + std::to_string(repetitions));
+
+    if (*validate) {
+      ScenarioSpec spec = load_scenario(scenario_path, reg, sets);
+      fmt::print("{}: ok: {} cells x {} datapaths x {} repetitions, about {}\n", scenario_path, spec.cells().size(),
+                 spec.datapaths.size(), spec.repetitions, hms(spec.estimated_seconds()));
+      return 0;
+    }
+    if (*list) {
+      print_list(reg);
+      return 0;
+    }
+    if (*env) {
+      fmt::print("{}\n", capture_environment().dump(2));
+      return 0;
+    }
+    if (*cleanup) {
+      CleanupReport r = cleanup_leftovers();
+      for (const auto& line : r.removed) fmt::print("removed {}\n", line);
+      for (const auto& line : r.errors) fmt::print(stderr, "benchlab cleanup: {}\n", line);
+      if (r.removed.empty() && r.errors.empty()) fmt::print("nothing to clean up\n");
+      return r.errors.empty() ? 0 : int(ExitCode::run_failure);
+    }
+
+    // run
+    ScenarioSpec spec = load_scenario(scenario_path, reg, sets);
+    if (auto left = find_leftovers(); !left.empty())
+      fmt::print(stderr, "benchlab: warning: {} leftovers of an earlier run found ({}...); `benchlab cleanup` removes them\n",
+                 left.size(), left.front());
+    install_signal_handlers();
+    RunOptions ro;
+    ro.verbose = verbose;
+    const bool tty = isatty(STDERR_FILENO) && !quiet;
+    if (tty || verbose) {
+      ro.on_progress = [tty](const Progress& p) {
+        std::string line = fmt::format("[cell {}/{} rep {}/{}] {:<12} {}  elapsed {} of ~{}", p.cell, p.cells, p.repetition,
+                                       p.repetitions, p.datapath, p.cell_label, hms(p.elapsed_s), hms(p.estimated_s));
+        if (tty) fmt::print(stderr, "\r\033[K{}", line);
+        else fmt::print(stderr, "{}\n", line);
+      };
+    }
+    reports::Report report = run_scenario(spec, reg, ro);
+    if (tty) fmt::print(stderr, "\r\033[K");
+    report.scenario = scenario_info(spec, sets);
+    reports::summarize(report);
+    std::filesystem::create_directories(out_dir);
+    std::string path = out_dir + "/" + spec.name + "-" + timestamp() + ".json";
+    reports::write_report(report, path);
+    fmt::print("{}", reports::console_table(report));
+    fmt::print("report: {}\n", path);
+    if (int sig = interrupted_signal()) {
+      fmt::print(stderr, "benchlab: interrupted by signal {}; partial report written, everything torn down\n", sig);
+      return 128 + sig;
+    }
+    size_t failed = 0;
+    for (const auto& r : report.runs) failed += r.status == reports::RunStatus::failed;
+    if (failed) {
+      fmt::print(stderr, "benchlab: {} of {} runs failed (see the report's errors)\n", failed, report.runs.size());
+      return int(ExitCode::run_failure);
+    }
+    return 0;
+  } catch (const Error& e) {
+    fmt::print(stderr, "benchlab: {}\n", e.what());
+    return int(e.code());
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "benchlab: {}\n", e.what());
+    return int(ExitCode::run_failure);
+  }
+}
+
+}  // namespace benchlab

@@ -1,1 +1,3 @@
-int main(){return 0;}
+#include "benchlab/cli.hpp"
+
+int main(int argc, char** argv) { return benchlab::cli_main(argc, argv); }

@@ -1,0 +1,83 @@
+#include "benchlab/core/registry.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "benchlab/bpf/register.hpp"
+#include "benchlab/kernel_datapath.hpp"
+#include "benchlab/workloads/tcp.hpp"
+
+namespace benchlab {
+namespace {
+
+Support probe_netns() {
+  if (geteuid() != 0) return {false, "needs root (CAP_SYS_ADMIN and CAP_NET_ADMIN) to create network namespaces"};
+  struct stat st;
+  if (stat("/proc/self/ns/net", &st) != 0) return {false, "kernel without network namespaces (CONFIG_NET_NS)"};
+  return {};
+}
+
+Support probe_veth() {
+  Support s = probe_netns();
+  if (!s.ok) return s;
+  struct stat st;
+  if (stat("/sys/module/veth", &st) != 0 && access("/lib/modules", F_OK) != 0)
+    return {false, "veth driver not available (CONFIG_VETH)"};
+  return {};
+}
+
+OptionSpec family_option() {
+  return {.name = "family", .type = OptionType::string, .default_value = std::string("ipv4"),
+          .doc = "address family of the endpoints (198.18.0.0/15 or 2001:2::/48)", .choices = {"ipv4", "ipv6"}};
+}
+
+netns::TopologyOptions with_values(netns::TopologyOptions o, const OptionValues& v) {
+  o.family = v.get_string("family") == "ipv6" ? netns::Family::ipv6 : netns::Family::ipv4;
+  if (v.has("mtu")) o.mtu = int(v.get_int("mtu"));
+  return o;
+}
+
+void register_topologies(TopologyRegistry& reg) {
+  reg.add({
+      .name = "loopback",
+      .description = "one benchlab namespace; both ends on its lo (198.18.0.1 or 2001:2::1)",
+      .options = {family_option()},
+      .factory = [](const netns::TopologyOptions& o, const OptionValues& v) { return netns::make_loopback(with_values(o, v)); },
+      .probe = probe_netns,
+  });
+  reg.add({
+      .name = "veth",
+      .description = "two benchlab namespaces joined by a veth pair, static neighbours",
+      .options = {family_option(),
+                  {.name = "mtu", .type = OptionType::integer, .default_value = int64_t(1500),
+                   .doc = "MTU of both veth ends", .min = 1280, .max = 65535}},
+      .factory = [](const netns::TopologyOptions& o, const OptionValues& v) { return netns::make_veth(with_values(o, v)); },
+      .probe = probe_veth,
+  });
+}
+
+Registries make_builtins() {
+  Registries r;
+  register_topologies(r.topologies);
+  register_kernel_datapath(r.datapaths);
+  bpf::register_bpf_datapaths(r.datapaths);
+  workloads::register_tcp_stream(r.workloads);
+  workloads::register_tcp_rr(r.workloads);
+  return r;
+}
+
+}  // namespace
+
+const Registries& builtin_registries() {
+  static const Registries r = make_builtins();
+  return r;
+}
+
+bool traffic_compatible(const DatapathRegistry::Entry& d, const WorkloadRegistry::Entry& w) {
+  if (w.traffic.empty()) return true;
+  return std::find(d.traffic.begin(), d.traffic.end(), w.traffic.front()) != d.traffic.end();
+}
+
+}  // namespace benchlab

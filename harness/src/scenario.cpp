@@ -1,0 +1,429 @@
+// Scenario parsing and validation. Everything is checked before the runner creates anything:
+// unknown keys, wrong types, out-of-range values, unknown registry names, limits. Every error
+// is one ScenarioError naming file, line, key and reason.
+#include "benchlab/scenario.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+#include "benchlab/core/error.hpp"
+#include "benchlab/sha256.hpp"
+
+namespace benchlab {
+namespace {
+
+constexpr size_t kMaxFileBytes = 1 << 20;
+// Ceilings a [limits] table may raise the defaults to, never beyond.
+constexpr double kCeilDuration = 3600, kCeilWarmup = 600, kCeilTotal = 48 * 3600.0;
+constexpr int64_t kCeilRepetitions = 1000, kCeilCells = 100000;
+constexpr int64_t kMaxMessageSize = 16 << 20, kMaxFlows = 256;
+
+class Validator {
+ public:
+  Validator(std::string file, const Registries& reg) : file_(std::move(file)), reg_(reg) {}
+
+  ScenarioSpec run(const toml::table& root);
+
+ private:
+  [[noreturn]] void fail(const toml::node* n, const std::string& key, const std::string& reason) const {
+    std::string f = file_;
+    int line = 0;
+    if (n) {
+      const auto& src = n->source();
+      if (src.path && *src.path == "--set") f = "--set";
+      line = int(src.begin.line);
+    }
+    throw ScenarioError(f, line, key, reason);
+  }
+
+  void check_keys(const toml::table& t, const std::string& prefix, const std::set<std::string>& allowed) const {
+    for (auto&& [k, v] : t) {
+      std::string key(k.str());
+      if (!allowed.count(key)) {
+        std::string list;
+        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+        fail(&v, prefix + key, "unknown key (expected one of: " + list + ")");
+      }
+    }
+  }
+
+  const toml::table* table(const toml::table& parent, const std::string& key, const std::string& path) const {
+    const toml::node* n = parent.get(key);
+    if (!n) return nullptr;
+    if (!n->is_table()) fail(n, path, "must be a table, got " + type_name(*n));
+    return n->as_table();
+  }
+
+  static std::string type_name(const toml::node& n) {
+    switch (n.type()) {
+      case toml::node_type::table: return "a table";
+      case toml::node_type::array: return "an array";
+      case toml::node_type::string: return "a string";
+      case toml::node_type::integer: return "an integer";
+      case toml::node_type::floating_point: return "a float";
+      case toml::node_type::boolean: return "a boolean";
+      default: return "a date/time";
+    }
+  }
+
+  std::string get_string(const toml::table& t, const std::string& key, const std::string& path,
+                         const std::string& def, bool required = false) const {
+    const toml::node* n = t.get(key);
+    if (!n) {
+      if (required) fail(&t, path, "missing (required)");
+      return def;
+    }
+    if (!n->is_string()) fail(n, path, "must be a string, got " + type_name(*n));
+    return n->as_string()->get();
+  }
+
+  double get_number(const toml::table& t, const std::string& key, const std::string& path, double def,
+                    double lo, double hi, bool lo_inclusive = true) const {
+    const toml::node* n = t.get(key);
+    if (!n) return def;
+    double v;
+    if (n->is_integer()) v = double(n->as_integer()->get());
+    else if (n->is_floating_point()) v = n->as_floating_point()->get();
+    else fail(n, path, "must be a number, got " + type_name(*n));
+    if (!std::isfinite(v) || (lo_inclusive ? v < lo : v <= lo) || v > hi)
+      fail(n, path, fmt_range(v, lo, hi, lo_inclusive));
+    return v;
+  }
+
+  int64_t get_int(const toml::table& t, const std::string& key, const std::string& path, int64_t def,
+                  int64_t lo, int64_t hi) const {
+    const toml::node* n = t.get(key);
+    if (!n) return def;
+    return int_value(*n, path, lo, hi);
+  }
+
+  int64_t int_value(const toml::node& n, const std::string& path, int64_t lo, int64_t hi) const {
+    if (!n.is_integer()) fail(&n, path, "must be an integer, got " + type_name(n));
+    int64_t v = n.as_integer()->get();
+    if (v < lo || v > hi)
+      fail(&n, path, "out of range: " + std::to_string(v) + " (allowed " + std::to_string(lo) + ".." +
+                         std::to_string(hi) + ")");
+    return v;
+  }
+
+  static std::string fmt_range(double v, double lo, double hi, bool lo_incl) {
+    std::ostringstream s;
+    s << "out of range: " << v << " (allowed " << (lo_incl ? "" : ">") << lo << ".." << hi << ")";
+    return s.str();
+  }
+
+  // An array of T, or a single T standing for a one-element array.
+  std::vector<const toml::node*> list(const toml::table& t, const std::string& key, const std::string& path,
+                                      size_t max_len) const {
+    std::vector<const toml::node*> out;
+    const toml::node* n = t.get(key);
+    if (!n) return out;
+    if (auto* a = n->as_array()) {
+      if (a->empty()) fail(n, path, "must not be empty");
+      if (a->size() > max_len) fail(n, path, "too many values (" + std::to_string(a->size()) + ", at most " +
+                                                 std::to_string(max_len) + ")");
+      for (const auto& e : *a) out.push_back(&e);
+    } else {
+      out.push_back(n);
+    }
+    return out;
+  }
+
+  std::vector<std::string> names(const toml::table& t, const std::string& key, const std::string& path,
+                                 const std::vector<std::string>& known, const std::string& what) const {
+    std::vector<std::string> out;
+    for (const toml::node* e : list(t, key, path, 64)) {
+      if (!e->is_string()) fail(e, path, "must be an array of strings, got " + type_name(*e));
+      std::string s = e->as_string()->get();
+      if (std::find(known.begin(), known.end(), s) == known.end()) {
+        std::string k;
+        for (const auto& x : known) k += (k.empty() ? "" : ", ") + x;
+        fail(e, path, "unknown " + what + " '" + s + "' (known: " + k + ")");
+      }
+      if (std::find(out.begin(), out.end(), s) != out.end()) fail(e, path, "'" + s + "' is listed twice");
+      out.push_back(s);
+    }
+    return out;
+  }
+
+  // Overlays a table of options onto the declared defaults, checking names, types and ranges.
+  OptionValues options(const toml::table* t, const std::vector<OptionSpec>& specs, const std::string& path,
+                       const std::set<std::string>& skip = {}) const {
+    OptionValues v = OptionValues::defaults(specs);
+    if (!t) return v;
+    for (auto&& [k, node] : *t) {
+      std::string key(k.str());
+      if (skip.count(key)) continue;
+      auto it = std::find_if(specs.begin(), specs.end(), [&](const OptionSpec& s) { return s.name == key; });
+      std::string kp = path + "." + key;
+      if (it == specs.end()) {
+        std::string list;
+        for (const auto& s : specs) list += (list.empty() ? "" : ", ") + s.name;
+        for (const auto& s : skip) list += (list.empty() ? "" : ", ") + s;
+        fail(&node, kp, "unknown option (expected one of: " + (list.empty() ? std::string("none") : list) + ")");
+      }
+      const OptionSpec& s = *it;
+      switch (s.type) {
+        case OptionType::boolean:
+          if (!node.is_boolean()) fail(&node, kp, "must be a boolean, got " + type_name(node));
+          v.set(key, node.as_boolean()->get());
+          break;
+        case OptionType::integer: {
+          int64_t lo = s.min ? int64_t(*s.min) : INT64_MIN, hi = s.max ? int64_t(*s.max) : INT64_MAX;
+          v.set(key, int_value(node, kp, lo, hi));
+          break;
+        }
+        case OptionType::number: {
+          double x;
+          if (node.is_integer()) x = double(node.as_integer()->get());
+          else if (node.is_floating_point()) x = node.as_floating_point()->get();
+          else fail(&node, kp, "must be a number, got " + type_name(node));
+          double lo = s.min.value_or(-HUGE_VAL), hi = s.max.value_or(HUGE_VAL);
+          if (!std::isfinite(x) || x < lo || x > hi) fail(&node, kp, fmt_range(x, lo, hi, true));
+          v.set(key, x);
+          break;
+        }
+        case OptionType::string: {
+          if (!node.is_string()) fail(&node, kp, "must be a string, got " + type_name(node));
+          std::string x = node.as_string()->get();
+          if (!s.choices.empty() && std::find(s.choices.begin(), s.choices.end(), x) == s.choices.end()) {
+            std::string c;
+            for (const auto& y : s.choices) c += (c.empty() ? "" : ", ") + y;
+            fail(&node, kp, "'" + x + "' is not one of: " + c);
+          }
+          v.set(key, x);
+          break;
+        }
+      }
+    }
+    return v;
+  }
+
+  std::string file_;
+  const Registries& reg_;
+};
+
+ScenarioSpec Validator::run(const toml::table& root) {
+  ScenarioSpec s;
+  s.file = file_;
+  check_keys(root, "", {"schema_version", "name", "description", "duration_s", "warmup_s", "repetitions",
+                        "datapaths", "workloads", "topology", "matrix", "datapath", "workload", "limits"});
+
+  if (const toml::node* n = root.get("schema_version")) {
+    int64_t v = int_value(*n, "schema_version", 1, INT64_MAX);
+    if (v > kScenarioSchemaVersion)
+      fail(n, "schema_version", "version " + std::to_string(v) + " is newer than this benchlab understands (" +
+                                    std::to_string(kScenarioSchemaVersion) + ")");
+  }
+
+  s.name = get_string(root, "name", "name", "", true);
+  if (s.name.empty() || s.name.size() > 64 ||
+      !std::all_of(s.name.begin(), s.name.end(), [](char c) { return std::isalnum((unsigned char)c) || c == '-' || c == '_' || c == '.'; }))
+    fail(root.get("name"), "name", "must be 1-64 characters of [A-Za-z0-9._-] (it names the report file)");
+  s.description = get_string(root, "description", "description", "");
+
+  // Limits first: they bound everything else.
+  if (const toml::table* lt = table(root, "limits", "limits")) {
+    check_keys(*lt, "limits.", {"max_duration_s", "max_warmup_s", "max_repetitions", "max_cells", "max_total_s"});
+    s.limits.max_duration_s = get_number(*lt, "max_duration_s", "limits.max_duration_s", s.limits.max_duration_s, 0, kCeilDuration, false);
+    s.limits.max_warmup_s = get_number(*lt, "max_warmup_s", "limits.max_warmup_s", s.limits.max_warmup_s, 0, kCeilWarmup);
+    s.limits.max_repetitions = int(get_int(*lt, "max_repetitions", "limits.max_repetitions", s.limits.max_repetitions, 1, kCeilRepetitions));
+    s.limits.max_cells = int(get_int(*lt, "max_cells", "limits.max_cells", s.limits.max_cells, 1, kCeilCells));
+    s.limits.max_total_s = get_number(*lt, "max_total_s", "limits.max_total_s", s.limits.max_total_s, 0, kCeilTotal, false);
+  }
+  const Limits& L = s.limits;
+  s.duration_s = get_number(root, "duration_s", "duration_s", s.duration_s, 0.1, L.max_duration_s);
+  s.warmup_s = get_number(root, "warmup_s", "warmup_s", s.warmup_s, 0, L.max_warmup_s);
+  s.repetitions = int(get_int(root, "repetitions", "repetitions", s.repetitions, 1, L.max_repetitions));
+
+  // Topology: `kind` picks the registry entry; every other key is one of its options.
+  const toml::table* tt = table(root, "topology", "topology");
+  if (tt) s.topology = get_string(*tt, "kind", "topology.kind", s.topology);
+  const auto* topo = reg_.topologies.find(s.topology);
+  if (!topo) {
+    std::string k;
+    for (const auto& x : reg_.topologies.names()) k += (k.empty() ? "" : ", ") + x;
+    fail(tt ? tt->get("kind") : &root, "topology.kind", "unknown topology '" + s.topology + "' (known: " + k + ")");
+  }
+  s.topology_options = options(tt, topo->options, "topology", {"kind"});
+  if (s.topology_options.has("family"))
+    s.family = s.topology_options.get_string("family") == "ipv6" ? netns::Family::ipv6 : netns::Family::ipv4;
+
+  // Datapaths: the kernel baseline is always measured, first, as the reference of every ratio.
+  s.datapaths = names(root, "datapaths", "datapaths", reg_.datapaths.names(), "datapath");
+  s.datapaths.erase(std::remove(s.datapaths.begin(), s.datapaths.end(), "kernel"), s.datapaths.end());
+  s.datapaths.insert(s.datapaths.begin(), "kernel");
+
+  s.workloads = names(root, "workloads", "workloads", reg_.workloads.names(), "workload");
+  if (s.workloads.empty()) fail(&root, "workloads", "missing (required): list at least one workload");
+
+  for (const auto& w : s.workloads) {
+    const auto* we = reg_.workloads.find(w);
+    for (const auto& d : s.datapaths) {
+      const auto* de = reg_.datapaths.find(d);
+      if (!traffic_compatible(*de, *we))
+        fail(root.get("datapaths"), "datapaths", "datapath '" + d + "' cannot carry workload '" + w + "' traffic");
+    }
+  }
+
+  // Per-entry option tables: [datapath.NAME] and [workload.NAME], only for entries in use.
+  if (const toml::table* dt = table(root, "datapath", "datapath")) {
+    for (auto&& [k, node] : *dt) {
+      std::string name(k.str());
+      if (std::find(s.datapaths.begin(), s.datapaths.end(), name) == s.datapaths.end())
+        fail(&node, "datapath." + name, "options for a datapath the scenario does not list in `datapaths`");
+      if (!node.is_table()) fail(&node, "datapath." + name, "must be a table, got " + type_name(node));
+    }
+  }
+  for (const auto& d : s.datapaths) {
+    const toml::table* t = nullptr;
+    if (const toml::table* dt = root["datapath"].as_table()) t = table(*dt, d, "datapath." + d);
+    s.datapath_options[d] = options(t, reg_.datapaths.find(d)->options, "datapath." + d);
+  }
+  if (const toml::table* wt = table(root, "workload", "workload")) {
+    for (auto&& [k, node] : *wt) {
+      std::string name(k.str());
+      if (std::find(s.workloads.begin(), s.workloads.end(), name) == s.workloads.end())
+        fail(&node, "workload." + name, "options for a workload the scenario does not list in `workloads`");
+      if (!node.is_table()) fail(&node, "workload." + name, "must be a table, got " + type_name(node));
+    }
+  }
+  for (const auto& w : s.workloads) {
+    const toml::table* t = nullptr;
+    if (const toml::table* wt = root["workload"].as_table()) t = table(*wt, w, "workload." + w);
+    s.workload_options[w] = options(t, reg_.workloads.find(w)->options, "workload." + w);
+  }
+
+  // Matrix.
+  const toml::table* mt = table(root, "matrix", "matrix");
+  static const toml::table empty;
+  const toml::table& m = mt ? *mt : empty;
+  check_keys(m, "matrix.", {"message_size", "flows", "cpu_placement"});
+  for (const toml::node* e : list(m, "message_size", "matrix.message_size", 64))
+    s.message_sizes.push_back(uint32_t(int_value(*e, "matrix.message_size", 1, kMaxMessageSize)));
+  for (const toml::node* e : list(m, "flows", "matrix.flows", 64))
+    s.flows.push_back(uint32_t(int_value(*e, "matrix.flows", 1, kMaxFlows)));
+  for (const toml::node* e : list(m, "cpu_placement", "matrix.cpu_placement", 2)) {
+    if (!e->is_string()) fail(e, "matrix.cpu_placement", "must be a string, got " + type_name(*e));
+    CpuPlacement p;
+    if (!parse_cpu_placement(e->as_string()->get(), &p))
+      fail(e, "matrix.cpu_placement", "'" + e->as_string()->get() + "' is not one of: same-core, cross-core");
+    s.placements.push_back(p);
+  }
+  if (s.message_sizes.empty()) s.message_sizes = {1024};
+  if (s.flows.empty()) s.flows = {1};
+  if (s.placements.empty()) s.placements = {CpuPlacement::cross_core};
+
+  size_t ncells = s.cells().size();
+  if (ncells > size_t(L.max_cells))
+    fail(mt ? static_cast<const toml::node*>(mt) : &root, "matrix",
+         std::to_string(ncells) + " cells exceed limits.max_cells = " + std::to_string(L.max_cells));
+  double est = s.estimated_seconds();
+  if (est > L.max_total_s)
+    fail(&root, "limits.max_total_s",
+         "estimated run time " + std::to_string(int64_t(est)) + " s exceeds " + std::to_string(int64_t(L.max_total_s)) +
+             " s (raise limits.max_total_s to allow it)");
+  return s;
+}
+
+// Deep-merges `src` into `dst`: tables merge, anything else replaces.
+void merge_into(toml::table& dst, const toml::table& src) {
+  for (auto&& [k, v] : src) {
+    if (v.is_table() && dst.get(k) && dst.get(k)->is_table()) {
+      merge_into(*dst.get(k)->as_table(), *v.as_table());
+    } else {
+      dst.insert_or_assign(k, v);
+    }
+  }
+}
+
+void apply_override(toml::table& root, const std::string& ov) {
+  auto eq = ov.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw ScenarioError("--set", 0, ov, "expected key=value (e.g. duration_s=2 or matrix.message_size=[64,1024])");
+  std::string key = ov.substr(0, eq), value = ov.substr(eq + 1);
+  toml::table t;
+  try {
+    t = toml::parse(std::string_view(key + " = " + value), std::string_view("--set"));
+  } catch (const toml::parse_error&) {
+    // A bare word stands for a string: --set topology.kind=veth
+    std::string quoted = "\"";
+    for (char c : value) {
+      if (c == '"' || c == '\\') quoted += '\\';
+      quoted += c;
+    }
+    quoted += '"';
+    try {
+      t = toml::parse(std::string_view(key + " = " + quoted), std::string_view("--set"));
+    } catch (const toml::parse_error& e) {
+      throw ScenarioError("--set", 0, key, std::string("not a valid key=value: ") + std::string(e.description()));
+    }
+  }
+  merge_into(root, t);
+}
+
+}  // namespace
+
+std::vector<Cell> ScenarioSpec::cells() const {
+  std::vector<Cell> out;
+  for (const auto& w : workloads)
+    for (uint32_t m : message_sizes)
+      for (uint32_t f : flows)
+        for (CpuPlacement p : placements) {
+          Cell c;
+          c.workload = w;
+          c.message_size = m;
+          c.flows = f;
+          c.placement = p;
+          out.push_back(c);
+        }
+  return out;
+}
+
+double ScenarioSpec::estimated_seconds() const {
+  // Per run: warm-up + window + about one second of topology, attach and process start-up.
+  double per_run = warmup_s + duration_s + 1.0;
+  return double(cells().size()) * double(datapaths.size()) * double(repetitions) * per_run;
+}
+
+ScenarioSpec parse_scenario(const std::string& text, const std::string& name, const Registries& reg,
+                            const std::vector<std::string>& overrides) {
+  if (text.size() > kMaxFileBytes)
+    throw ScenarioError(name, 0, "", "file is larger than 1 MiB; not a scenario");
+  if (text.find('\0') != std::string::npos) throw ScenarioError(name, 0, "", "contains NUL bytes; not a TOML text file");
+  toml::table root;
+  try {
+    root = toml::parse(std::string_view(text), std::string_view(name));
+  } catch (const toml::parse_error& e) {
+    throw ScenarioError(name, int(e.source().begin.line), "", "TOML syntax: " + std::string(e.description()));
+  }
+  for (const auto& ov : overrides) apply_override(root, ov);
+  Validator v(name, reg);
+  ScenarioSpec s = v.run(root);
+  s.sha256 = sha256_hex(text);
+  return s;
+}
+
+ScenarioSpec load_scenario(const std::string& path, const Registries& reg, const std::vector<std::string>& overrides) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) throw ScenarioError(path, 0, "", std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) throw ScenarioError(path, 0, "", "is a directory, not a scenario file");
+  if (!S_ISREG(st.st_mode)) throw ScenarioError(path, 0, "", "is not a regular file");
+  if (size_t(st.st_size) > kMaxFileBytes) throw ScenarioError(path, 0, "", "file is larger than 1 MiB; not a scenario");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ScenarioError(path, 0, "", std::string("cannot open: ") + std::strerror(errno));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return parse_scenario(ss.str(), path, reg, overrides);
+}
+
+}  // namespace benchlab

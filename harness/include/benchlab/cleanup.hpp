@@ -1,0 +1,36 @@
+// Leftovers of runs that did not tear down (SIGKILL, a crash), found by benchlab's own naming
+// ("bl-" + a 6-hex run id) and the run records under /run/benchlab/runs: a resource whose run
+// is still alive (its recorded pid exists) is never touched.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace benchlab {
+
+inline constexpr const char* kRunStateDir = "/run/benchlab/runs";
+inline constexpr const char* kCgroupRoot = "/sys/fs/cgroup/unified";
+inline constexpr const char* kBpffsRoot = "/sys/fs/bpf";
+
+// Records that run `run_base` (6 hex chars) belongs to this process; removed by the destructor.
+class RunRecordFile {
+ public:
+  explicit RunRecordFile(const std::string& run_base);
+  ~RunRecordFile();
+  RunRecordFile(const RunRecordFile&) = delete;
+  RunRecordFile& operator=(const RunRecordFile&) = delete;
+
+ private:
+  std::string path_;
+};
+
+struct CleanupReport {
+  std::vector<std::string> removed;
+  std::vector<std::string> errors;
+};
+
+// Names of leftover namespaces, cgroups and pins whose run is no longer alive.
+std::vector<std::string> find_leftovers();
+CleanupReport cleanup_leftovers();
+
+}  // namespace benchlab

@@ -1,0 +1,131 @@
+#include "benchlab/cleanup.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "benchlab/netns/netns.hpp"
+
+namespace fs = std::filesystem;
+
+namespace benchlab {
+namespace {
+
+// "bl-<6 hex>..." -> the run id, or "" when the name is not benchlab's.
+std::string run_of(const std::string& name) {
+  if (name.rfind("bl-", 0) != 0 || name.size() < 9) return {};
+  std::string id = name.substr(3, 6);
+  for (char c : id)
+    if (!std::isxdigit((unsigned char)c)) return {};
+  return id;
+}
+
+bool run_alive(const std::string& id) {
+  std::ifstream in(std::string(kRunStateDir) + "/" + id);
+  pid_t pid = 0;
+  if (!(in >> pid) || pid <= 0) return false;
+  return kill(pid, 0) == 0 || errno == EPERM;
+}
+
+struct Leftover {
+  enum Kind { netns, cgroup, pin } kind;
+  std::string name;
+  std::string path;
+};
+
+std::vector<Leftover> scan() {
+  std::vector<Leftover> out;
+  std::error_code ec;
+  auto each = [&](const char* dir, Leftover::Kind kind) {
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+      std::string n = e.path().filename();
+      std::string id = run_of(n);
+      if (!id.empty() && !run_alive(id)) out.push_back({kind, n, e.path()});
+    }
+  };
+  each(netns::kNetnsDir, Leftover::netns);
+  each(kCgroupRoot, Leftover::cgroup);
+  each(kBpffsRoot, Leftover::pin);
+  return out;
+}
+
+// Detaches every BPF program attached to the cgroup at `path` (only ever a bl- cgroup).
+void detach_all(const std::string& path, std::vector<std::string>& errors) {
+  int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  for (int t = 0; t < __MAX_BPF_ATTACH_TYPE; ++t) {
+    __u32 ids[64], n = 64, flags = 0;
+    if (bpf_prog_query(fd, bpf_attach_type(t), 0, &flags, ids, &n) != 0) continue;
+    for (__u32 i = 0; i < n; ++i) {
+      int pfd = bpf_prog_get_fd_by_id(ids[i]);
+      if (pfd < 0) continue;
+      if (bpf_prog_detach2(pfd, fd, bpf_attach_type(t)) != 0)
+        errors.push_back(path + ": detach program " + std::to_string(ids[i]) + ": " + std::strerror(errno));
+      close(pfd);
+    }
+  }
+  close(fd);
+}
+
+}  // namespace
+
+RunRecordFile::RunRecordFile(const std::string& run_base) {
+  std::error_code ec;
+  fs::create_directories(kRunStateDir, ec);
+  path_ = std::string(kRunStateDir) + "/" + run_base;
+  std::ofstream(path_) << getpid() << "\n";
+}
+
+RunRecordFile::~RunRecordFile() { unlink(path_.c_str()); }
+
+std::vector<std::string> find_leftovers() {
+  std::vector<std::string> names;
+  for (const auto& l : scan()) names.push_back(l.path);
+  return names;
+}
+
+CleanupReport cleanup_leftovers() {
+  CleanupReport r;
+  // Namespaces first (their links and sockets go with them), then cgroups, then pins.
+  for (const auto& l : scan()) {
+    std::error_code ec;
+    switch (l.kind) {
+      case Leftover::netns:
+        if (int e = netns::remove_named_netns(l.name); e != 0) r.errors.push_back(l.path + ": " + std::strerror(-e));
+        else r.removed.push_back("namespace " + l.name);
+        break;
+      case Leftover::cgroup: {
+        detach_all(l.path, r.errors);
+        // Processes of a dead run are gone; move any stragglers to the parent before rmdir.
+        std::ifstream procs(l.path + "/cgroup.procs");
+        for (std::string pid; procs >> pid;) std::ofstream(std::string(kCgroupRoot) + "/cgroup.procs") << pid;
+        for (const auto& sub : fs::directory_iterator(l.path, ec))
+          if (sub.is_directory()) rmdir(sub.path().c_str());
+        if (rmdir(l.path.c_str()) != 0) r.errors.push_back(l.path + ": " + std::strerror(errno));
+        else r.removed.push_back("cgroup " + l.path);
+        break;
+      }
+      case Leftover::pin:
+        fs::remove_all(l.path, ec);
+        if (ec) r.errors.push_back(l.path + ": " + ec.message());
+        else r.removed.push_back("pin " + l.path);
+        break;
+    }
+  }
+  // Run records of dead runs.
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(kRunStateDir, ec)) {
+    std::string id = e.path().filename();
+    if (!run_alive(id)) fs::remove(e.path(), ec);
+  }
+  return r;
+}
+
+}  // namespace benchlab
