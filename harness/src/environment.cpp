@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "benchlab/collectors.hpp"
+#include "benchlab_git_rev.h"
 
 namespace benchlab {
 namespace {
