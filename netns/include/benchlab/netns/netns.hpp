@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace benchlab::netns {
 
@@ -33,7 +34,11 @@ class Netns {
   int fd_;
 };
 
-// Removes a namespace bind mount left by a crashed run. Returns 0 or -errno.
+// Removes a namespace bind mount left by a crashed run. Returns 0 or -errno (-EINVAL for a
+// name without kNamePrefix: benchlab never removes namespaces it does not own).
 int remove_named_netns(const std::string& name);
+
+// Names in kNetnsDir that start with kNamePrefix, sorted: live or left over by a crashed run.
+std::vector<std::string> list_benchlab_netns();
 
 }  // namespace benchlab::netns

@@ -7,6 +7,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -67,5 +68,11 @@ struct LinkStats {
   uint64_t rx_packets = 0, tx_packets = 0, rx_bytes = 0, tx_bytes = 0, rx_dropped = 0, tx_dropped = 0;
 };
 LinkStats read_link_stats(const Endpoint& ep);
+
+// Offload state of an interface through the SIOCETHTOOL ioctl inside its namespace (works for
+// lo too). Keys: "tso", "gso", "gro", "lro", "sg", "tx-checksum", "rx-checksum", and where the
+// kernel names them, "rx-gro-hw", "rx-gro-list", "rx-udp-gro-forwarding", "tx-udp-segmentation".
+// A feature the device does not report is absent, not false.
+std::map<std::string, bool> read_offloads(const Endpoint& ep);
 
 }  // namespace benchlab::netns
