@@ -1,0 +1,488 @@
+// tcp_stream: bulk TCP driven by libiperf (iperf3 3.12's C API).
+//
+// libiperf keeps process-global state (i_errno, signal handling, its timer list), so each end
+// runs in its own forked child (ChildProcess), placed in its endpoint's namespace, the
+// datapath's cgroup and its CPU. Throughput is taken at the receiver: the server's own iperf
+// JSON (interval sums and sum_received), never the sender's view.
+//
+// Timing. iperf counts whole seconds (-O omit, -t duration), so warmup_s and duration_s are
+// rounded to whole seconds (duration at least 1). iperf starts its interval clock on the
+// server when the control handshake reaches TEST_START, just before the client starts
+// writing. The client child watches its own sockets and, the moment the server has
+// acknowledged the first data (kDataMark_bytes on any connection), stamps CLOCK_MONOTONIC into
+// a page shared with the parent and calls ready(). The parent calls hooks.begin() at
+// stamp + omit and hooks.end() at stamp + omit + duration. The stamp trails the server's
+// interval clock by one control message plus the time to move kDataMark_bytes plus at most one
+// polling period (kPoll): well under 2 ms on a loopback or veth pair, against windows of
+// seconds. The lateness of each hook call is kept in `extra` (hook_begin_late_s,
+// hook_end_late_s).
+
+#include <dirent.h>
+#include <linux/tcp.h>
+#include <netinet/in.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <iperf_api.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <functional>
+#include <memory>
+#include <new>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "benchlab/core/child.hpp"
+#include "benchlab/core/error.hpp"
+#include "benchlab/netns/topology.hpp"
+#include "benchlab/workloads/tcp.hpp"
+
+namespace benchlab::workloads {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr int kConnectTimeout_ms = 3000;          // client's control connect (iperf --connect-timeout)
+constexpr double kListenTimeout_s = 10;           // server child: start to listening
+constexpr double kStartTimeout_s = 10;            // client child: start to first data (+ connect timeout)
+constexpr double kGrace_s = 10;                   // after the window: both iperf ends report
+constexpr uint64_t kDataMark_bytes = 4096;        // more than iperf's control channel sends before the end
+constexpr auto kPoll = std::chrono::milliseconds(1);
+
+struct StreamParams {
+  std::string server_addr;   // literal IPv4 or IPv6 address of the server endpoint
+  int port = 5201;
+  int blksize = 1024;        // iperf -l: bytes per write (and per read on the receiver)
+  int flows = 1;             // iperf -P
+  int omit_s = 1;            // iperf -O: warm-up, reported as omitted intervals
+  int duration_s = 5;        // iperf -t
+  double interval_s = 0.5;   // iperf -i, on both ends
+  bool zerocopy = false;     // iperf -Z (sendfile on the sender)
+};
+
+// ---- child side -------------------------------------------------------------------------
+
+struct IperfTestDeleter {
+  void operator()(iperf_test* t) const { iperf_free_test(t); }
+};
+using IperfTestPtr = std::unique_ptr<iperf_test, IperfTestDeleter>;
+
+// iperf writes its report to stdout and its complaints to stderr. In a child nothing may
+// reach the terminal: stdout goes to /dev/null (the JSON is taken from memory) and stderr to a
+// memfd whose tail is attached to an error line.
+class QuietStdio {
+ public:
+  QuietStdio() {
+    int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (null < 0) throw SystemError("open /dev/null", errno);
+    ::dup2(null, STDOUT_FILENO);
+    ::close(null);
+    err_ = int(::syscall(SYS_memfd_create, "iperf-stderr", 0));
+    if (err_ >= 0) ::dup2(err_, STDERR_FILENO);
+  }
+  // The last non-empty line iperf wrote to stderr, or "".
+  std::string last_line() const {
+    if (err_ < 0) return {};
+    std::string s;
+    char buf[4096];
+    ssize_t n;
+    off_t off = 0;
+    while ((n = ::pread(err_, buf, sizeof buf, off)) > 0) {
+      s.append(buf, size_t(n));
+      off += n;
+    }
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    auto nl = s.rfind('\n');
+    return nl == std::string::npos ? s : s.substr(nl + 1);
+  }
+
+ private:
+  int err_ = -1;
+};
+
+IperfTestPtr new_iperf_test(char role, const StreamParams& p) {
+  IperfTestPtr t(iperf_new_test());
+  if (!t) throw RunError("iperf_new_test failed");
+  if (iperf_defaults(t.get()) < 0) throw RunError(std::string("iperf_defaults: ") + iperf_strerror(i_errno));
+  iperf_set_test_role(t.get(), role);
+  iperf_set_test_server_port(t.get(), p.port);
+  iperf_set_test_json_output(t.get(), 1);
+  iperf_set_test_logfile(t.get(), "/dev/null");   // where iperf prints the JSON it also keeps
+  iperf_set_test_reporter_interval(t.get(), p.interval_s);
+  iperf_set_test_stats_interval(t.get(), p.interval_s);
+  return t;
+}
+
+// The iperf error for a failed run: iperf's own message, plus what it said on stderr. (With
+// JSON output the client reports most failures inside the report instead; see parse_report.)
+std::string iperf_failure(const QuietStdio& q) {
+  std::string msg = std::string("iperf: ") + iperf_strerror(i_errno);
+  std::string tail = q.last_line();
+  if (!tail.empty() && msg.find(tail) == std::string::npos) msg += " (" + tail + ")";
+  return msg;
+}
+
+// Every socket this process holds, by fd. iperf's sockets are not handed to us, so the
+// watchers below find them the way `ss -p` would, but through getsockopt on our own fds.
+void for_each_socket(const std::function<void(int fd)>& fn) {
+  DIR* d = ::opendir("/proc/self/fd");
+  if (!d) return;
+  int self = ::dirfd(d);
+  while (dirent* e = ::readdir(d)) {
+    char* end = nullptr;
+    long fd = std::strtol(e->d_name, &end, 10);
+    if (end == e->d_name || *end != '\0' || fd == self || fd <= STDERR_FILENO) continue;
+    int type = 0;
+    socklen_t len = sizeof type;
+    if (::getsockopt(int(fd), SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM) fn(int(fd));
+  }
+  ::closedir(d);
+}
+
+int local_port(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return -1;
+  if (ss.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+  if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+  return -1;
+}
+
+bool listening_on(int port) {
+  bool found = false;
+  for_each_socket([&](int fd) {
+    int acc = 0;
+    socklen_t len = sizeof acc;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len) == 0 && acc && local_port(fd) == port)
+      found = true;
+  });
+  return found;
+}
+
+// Connected TCP sockets of this process (iperf's control and data connections).
+std::vector<int> connected_sockets() {
+  std::vector<int> fds;
+  for_each_socket([&](int fd) {
+    tcp_info ti{};
+    socklen_t len = sizeof ti;
+    if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 && ti.tcpi_state == 1 /* ESTABLISHED */)
+      fds.push_back(fd);
+  });
+  return fds;
+}
+
+// True once one connection has moved kDataMark_bytes (acknowledged by the peer when sending,
+// taken in when receiving): only a data stream gets there before the test ends, since the
+// control channel carries a few hundred bytes.
+bool data_flowing(bool receiving) {
+  bool flowing = false;
+  for_each_socket([&](int fd) {
+    tcp_info ti{};
+    socklen_t len = sizeof ti;
+    if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0) return;
+    if ((receiving ? ti.tcpi_bytes_received : ti.tcpi_bytes_acked) >= kDataMark_bytes) flowing = true;
+  });
+  return flowing;
+}
+
+// A thread that polls `cond` until it holds, then runs `then`; stopped and joined by its
+// owner when iperf returns. Any exception from `then` is kept for the owner to rethrow.
+class Watcher {
+ public:
+  Watcher(std::function<bool()> cond, std::function<void()> then)
+      : thread_([this, cond = std::move(cond), then = std::move(then)] {
+          while (!stop_.load()) {
+            if (cond()) {
+              try {
+                then();
+              } catch (const std::exception& e) {
+                error_ = e.what();
+              }
+              fired_ = true;
+              return;
+            }
+            std::this_thread::sleep_for(kPoll);
+          }
+        }) {}
+  ~Watcher() { stop(); }
+  void stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  bool fired() const { return fired_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  std::atomic<bool> stop_{false};
+  bool fired_ = false;
+  std::string error_;
+  std::thread thread_;   // last: starts after the members it uses exist
+};
+
+// The datapath's readiness barrier for every connection this process holds. Runs during the
+// warm-up; a datapath that does not take the sockets fails the run.
+void await_datapath(const Datapath& dp) {
+  for (int fd : connected_sockets()) dp.await_socket(fd);
+}
+
+// The parts of an iperf JSON report the parent uses: interval sums, end sums, start info.
+json trim_report(const json& r) {
+  json out;
+  out["start"] = {{"version", r["start"].value("version", "")},
+                  {"test_start", r["start"].value("test_start", json::object())}};
+  json intervals = json::array();
+  for (const auto& iv : r.value("intervals", json::array())) intervals.push_back(iv.at("sum"));
+  out["intervals"] = std::move(intervals);
+  json end = json::object();
+  for (const char* k : {"sum_sent", "sum_received", "cpu_utilization_percent"})
+    if (r["end"].contains(k)) end[k] = r["end"][k];
+  out["end"] = std::move(end);
+  return out;
+}
+
+json parse_report(iperf_test* t) {
+  const char* s = iperf_get_test_json_output_string(t);
+  if (!s) throw RunError("iperf produced no JSON report");
+  json r = json::parse(s, nullptr, false);
+  if (r.is_discarded()) throw RunError("iperf produced an unreadable JSON report");
+  if (r.contains("error")) throw RunError("iperf: " + r["error"].get<std::string>());
+  return trim_report(r);
+}
+
+json server_body(ChildChannel& ch, const StreamParams& p, const Datapath& dp) {
+  QuietStdio quiet;
+  IperfTestPtr t = new_iperf_test('s', p);
+  iperf_set_test_bind_address(t.get(), p.server_addr.c_str());
+  iperf_set_test_one_off(t.get(), 1);
+
+  // libiperf opens its listening socket inside iperf_run_server; report ready once it is there.
+  Watcher listening([&] { return listening_on(p.port); }, [&] { ch.ready(); });
+  Watcher engaged([] { return data_flowing(true); }, [&] { await_datapath(dp); });
+  int rc = iperf_run_server(t.get());
+  listening.stop();
+  engaged.stop();
+  if (rc < 0) throw RunError(iperf_failure(quiet));
+  if (!engaged.error().empty()) throw RunError("datapath: " + engaged.error());
+  return parse_report(t.get());
+}
+
+json client_body(ChildChannel& ch, const StreamParams& p, const Datapath& dp, std::atomic<double>* started) {
+  QuietStdio quiet;
+  IperfTestPtr t = new_iperf_test('c', p);
+  iperf_set_test_server_hostname(t.get(), p.server_addr.c_str());
+  iperf_set_test_blksize(t.get(), p.blksize);
+  iperf_set_test_num_streams(t.get(), p.flows);
+  iperf_set_test_duration(t.get(), p.duration_s);
+  iperf_set_test_omit(t.get(), p.omit_s);
+  iperf_set_test_connect_timeout(t.get(), kConnectTimeout_ms);
+  iperf_set_test_zerocopy(t.get(), p.zerocopy ? 1 : 0);
+
+  Watcher flowing([] { return data_flowing(false); }, [&] {
+    started->store(mono_now_s());
+    ch.ready();
+    await_datapath(dp);
+  });
+  int rc = iperf_run_client(t.get());
+  flowing.stop();
+  if (rc < 0) throw RunError(iperf_failure(quiet));
+  if (!flowing.error().empty()) throw RunError("datapath: " + flowing.error());
+  json r = parse_report(t.get());
+  r["started_mono_s"] = started->load();
+  return r;
+}
+
+// ---- parent side ------------------------------------------------------------------------
+
+// One CLOCK_MONOTONIC instant written by a child and read by the parent: a shared anonymous
+// page mapped before fork.
+class SharedStamp {
+ public:
+  SharedStamp() {
+    void* p = ::mmap(nullptr, sizeof(std::atomic<double>), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw SystemError("mmap", errno);
+    stamp_ = new (p) std::atomic<double>(0);
+  }
+  ~SharedStamp() { ::munmap(stamp_, sizeof(std::atomic<double>)); }
+  SharedStamp(const SharedStamp&) = delete;
+  SharedStamp& operator=(const SharedStamp&) = delete;
+  std::atomic<double>* get() const { return stamp_; }
+
+ private:
+  std::atomic<double>* stamp_;
+};
+
+Clock::time_point after_s(double s) {
+  return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
+}
+
+// "tcp_stream server: ..." from ChildProcess's "server: ...".
+[[noreturn]] void rethrow_as_run_error(const std::exception& e) {
+  throw RunError(std::string("tcp_stream ") + e.what());
+}
+
+double num(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_number() ? it->get<double>() : 0.0;
+}
+
+// Turns the receiver's interval sums into samples, on the load's own time axis (warm-up
+// included). `messages` is bytes / blksize, an approximation: TCP delivers a byte stream and
+// the receiver's reads do not follow the sender's writes.
+//
+// iperf restarts its interval clock when the omit period ends, and 3.12 races its omit timer
+// against its interval timer when both fall due together: then the last omitted interval is
+// dropped and the first measured one carries a stale `start` and a `seconds` that spans the
+// dropped one too (its bytes are right). So warm-up intervals are taken as reported, and each
+// measured interval runs from the previous measured interval's `end` (0 for the first) to its
+// own `end` on the restarted clock, placed after the omit period. Their lengths then add up to
+// the receiver's sum_received seconds.
+void fill_samples(const json& receiver, int blksize, int omit_s, WorkloadResult& r) {
+  double prev_end = 0;
+  for (const auto& iv : receiver.at("intervals")) {
+    IntervalSample s;
+    s.warmup = iv.value("omitted", false);
+    double end = num(iv, "end");
+    if (s.warmup) {
+      s.start_s = num(iv, "start");
+      s.duration_s = end - s.start_s;
+    } else {
+      s.start_s = omit_s + prev_end;
+      s.duration_s = end - prev_end;
+      prev_end = end;
+      r.window_s += s.duration_s;
+    }
+    s.bytes = uint64_t(num(iv, "bytes"));
+    s.messages = blksize > 0 ? s.bytes / uint64_t(blksize) : 0;
+    r.samples.push_back(s);
+  }
+}
+
+void fill_extra(const json& sender, const json& receiver, WorkloadResult& r) {
+  auto& x = r.extra;
+  const json& sent = sender["end"].value("sum_sent", json::object());
+  const json& received = receiver["end"].value("sum_received", json::object());
+  x["retransmits"] = num(sent, "retransmits");
+  x["sender_bytes"] = num(sent, "bytes");
+  x["sender_seconds"] = num(sent, "seconds");
+  x["receiver_bytes"] = num(received, "bytes");
+  x["receiver_seconds"] = num(received, "seconds");
+  const json& ts = sender["start"].value("test_start", json::object());
+  x["iperf_blksize_bytes"] = num(ts, "blksize");
+  x["iperf_num_streams"] = num(ts, "num_streams");
+  x["iperf_omit_s"] = num(ts, "omit");
+  x["iperf_duration_s"] = num(ts, "duration");
+  const json& scpu = sender["end"].value("cpu_utilization_percent", json::object());
+  const json& rcpu = receiver["end"].value("cpu_utilization_percent", json::object());
+  x["iperf_sender_cpu_pct"] = num(scpu, "host_total");
+  x["iperf_sender_cpu_user_pct"] = num(scpu, "host_user");
+  x["iperf_sender_cpu_system_pct"] = num(scpu, "host_system");
+  x["iperf_receiver_cpu_pct"] = num(rcpu, "host_total");
+  x["iperf_receiver_cpu_user_pct"] = num(rcpu, "host_user");
+  x["iperf_receiver_cpu_system_pct"] = num(rcpu, "host_system");
+  // "iperf 3.12" -> 3 and 12 (a double cannot carry "3.1" versus "3.10").
+  int major = 0, minor = 0;
+  if (std::sscanf(sender["start"].value("version", "").c_str(), "iperf %d.%d", &major, &minor) == 2) {
+    x["iperf_version_major"] = major;
+    x["iperf_version_minor"] = minor;
+  }
+}
+
+class TcpStreamWorkload : public Workload {
+ public:
+  WorkloadResult run(const WorkloadContext& ctx) override {
+    StreamParams p;
+    p.server_addr = ctx.topo.server().addr.str();
+    p.port = int(ctx.options.get_int("port"));
+    p.blksize = int(ctx.cell.message_size);
+    p.flows = int(ctx.cell.flows);
+    p.omit_s = int(std::max(0.0, std::round(ctx.warmup_s)));
+    p.duration_s = int(std::max(1.0, std::round(ctx.duration_s)));
+    p.interval_s = ctx.options.get_number("interval_s");
+    p.zerocopy = ctx.options.get_bool("zerocopy");
+    const Datapath& dp = ctx.datapath;
+
+    SharedStamp started;
+    std::atomic<double>* stamp = started.get();
+    WorkloadResult r;
+    try {
+      ChildProcess server = ChildProcess::spawn({
+          .role = "server",
+          .ns = ctx.topo.server().ns,
+          .cgroup = dp.workload_cgroup(),
+          .cpu = ctx.cpus.server_cpu,
+          .body = [p, &dp](ChildChannel& ch) { return server_body(ch, p, dp); },
+      });
+      server.await_ready(after_s(kListenTimeout_s));
+
+      ChildProcess client = ChildProcess::spawn({
+          .role = "client",
+          .ns = ctx.topo.client().ns,
+          .cgroup = dp.workload_cgroup(),
+          .cpu = ctx.cpus.client_cpu,
+          .body = [p, &dp, stamp](ChildChannel& ch) { return client_body(ch, p, dp, stamp); },
+      });
+      client.await_ready(after_s(kStartTimeout_s + kConnectTimeout_ms / 1000.0));
+
+      double t0 = stamp->load();
+      if (t0 <= 0) t0 = mono_now_s();
+      double begin_at = t0 + p.omit_s, end_at = begin_at + p.duration_s;
+      sleep_until_mono(begin_at);
+      r.extra["hook_begin_late_s"] = mono_now_s() - begin_at;
+      if (ctx.hooks.begin) ctx.hooks.begin();
+      sleep_until_mono(end_at);
+      r.extra["hook_end_late_s"] = mono_now_s() - end_at;
+      if (ctx.hooks.end) ctx.hooks.end();
+
+      auto deadline = after_s(kGrace_s);
+      ProcessCpu client_cpu, server_cpu;
+      json sender = client.wait(deadline, &client_cpu);
+      json receiver = server.wait(deadline, &server_cpu);
+      r.processes = {client_cpu, server_cpu};
+      fill_samples(receiver, p.blksize, p.omit_s, r);
+      fill_extra(sender, receiver, r);
+    } catch (const RunError& e) {
+      rethrow_as_run_error(e);
+    } catch (const SystemError& e) {
+      rethrow_as_run_error(e);
+    } catch (const json::exception& e) {
+      throw RunError(std::string("tcp_stream: unexpected iperf report: ") + e.what());
+    }
+    r.payload_checked = false;   // iperf does not verify what it receives
+    return r;
+  }
+};
+
+}  // namespace
+
+void register_tcp_stream(WorkloadRegistry& reg) {
+  reg.add({
+      .name = "tcp_stream",
+      .description = "bulk TCP, one direction, libiperf (iperf3); throughput counted at the receiver",
+      .options =
+          {
+              {.name = "port", .type = OptionType::integer, .default_value = int64_t(5201),
+               .doc = "TCP port of the iperf server (control and data)", .min = 1, .max = 65535, .choices = {}},
+              {.name = "interval_s", .type = OptionType::number, .default_value = 0.5,
+               .doc = "length of one reported interval (iperf -i)", .min = 0.1, .max = 60, .choices = {}},
+              {.name = "zerocopy", .type = OptionType::boolean, .default_value = false,
+               .doc = "sender uses sendfile() (iperf -Z)", .min = {}, .max = {}, .choices = {}},
+          },
+      .factory = [] { return std::make_unique<TcpStreamWorkload>(); },
+      .traffic = {"tcp"},
+  });
+}
+
+}  // namespace benchlab::workloads
