@@ -1,0 +1,251 @@
+#include "benchlab/workloads/tcp_common.hpp"
+
+#include <arpa/inet.h>
+#include <endian.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+
+#include "benchlab/core/child.hpp"
+#include "benchlab/core/error.hpp"
+
+namespace benchlab::workloads {
+
+namespace {
+
+[[noreturn]] void fail(const std::string& what, int err) { throw RunError(what + ": " + std::strerror(err)); }
+
+int poll_timeout_ms(double deadline_s) {
+  double left = deadline_s - mono_now_s();
+  if (left <= 0) return 0;
+  return int(std::min(std::ceil(left * 1e3), 1e6));
+}
+
+}  // namespace
+
+void UniqueFd::reset(int fd) {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+}
+
+uint16_t SockAddr::port() const {
+  if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6&>(ss).sin6_port);
+  return ntohs(reinterpret_cast<const sockaddr_in&>(ss).sin_port);
+}
+
+std::string SockAddr::str() const {
+  char buf[INET6_ADDRSTRLEN] = "?";
+  if (ss.ss_family == AF_INET6) {
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(ss).sin6_addr, buf, sizeof buf);
+    return "[" + std::string(buf) + "]:" + std::to_string(port());
+  }
+  inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(ss).sin_addr, buf, sizeof buf);
+  return std::string(buf) + ":" + std::to_string(port());
+}
+
+SockAddr make_sockaddr(const netns::IpAddress& a, uint16_t port) {
+  SockAddr s;
+  if (a.family == netns::Family::ipv6) {
+    auto& in6 = reinterpret_cast<sockaddr_in6&>(s.ss);
+    in6.sin6_family = AF_INET6;
+    in6.sin6_port = htons(port);
+    std::memcpy(&in6.sin6_addr, a.bytes.data(), 16);
+    s.len = sizeof(sockaddr_in6);
+  } else {
+    auto& in4 = reinterpret_cast<sockaddr_in&>(s.ss);
+    in4.sin_family = AF_INET;
+    in4.sin_port = htons(port);
+    std::memcpy(&in4.sin_addr, a.bytes.data(), 4);
+    s.len = sizeof(sockaddr_in);
+  }
+  return s;
+}
+
+static uint16_t port_of(const sockaddr_storage& ss) {
+  SockAddr s;
+  s.ss = ss;
+  return s.port();
+}
+
+uint16_t local_port(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) fail("getsockname", errno);
+  return port_of(ss);
+}
+
+uint16_t peer_port(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) fail("getpeername", errno);
+  return port_of(ss);
+}
+
+void set_nodelay(int fd) {
+  int one = 1;
+  if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0) fail("setsockopt(TCP_NODELAY)", errno);
+}
+
+UniqueFd tcp_socket(int family) {
+  UniqueFd fd(::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP));
+  if (!fd) fail("socket", errno);
+  set_nodelay(fd.get());
+  return fd;
+}
+
+UniqueFd tcp_listen(const SockAddr& at, int backlog) {
+  UniqueFd fd(::socket(at.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP));
+  if (!fd) fail("socket", errno);
+  int one = 1;
+  if (setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) fail("setsockopt(SO_REUSEADDR)", errno);
+  if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&at.ss), at.len) != 0) fail("bind " + at.str(), errno);
+  if (::listen(fd.get(), backlog) != 0) fail("listen on " + at.str(), errno);
+  return fd;
+}
+
+bool tcp_connect_start(int fd, const SockAddr& to) {
+  for (;;) {
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&to.ss), to.len) == 0) return true;
+    if (errno == EINTR) continue;
+    if (errno == EINPROGRESS) return false;
+    fail("connect " + to.str(), errno);
+  }
+}
+
+int socket_error(int fd) {
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) return errno;
+  return err;
+}
+
+void tcp_connect_wait(int fd, const SockAddr& to, double deadline_s) {
+  for (;;) {
+    pollfd p{fd, POLLOUT, 0};
+    int n = ::poll(&p, 1, poll_timeout_ms(deadline_s));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail("poll", errno);
+    if (n == 0) throw RunError("connect " + to.str() + ": timed out");
+    if (int err = socket_error(fd)) fail("connect " + to.str(), err);
+    return;
+  }
+}
+
+bool wait_readable(int fd, double deadline_s) {
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    int n = ::poll(&p, 1, poll_timeout_ms(deadline_s));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail("poll", errno);
+    return n > 0;
+  }
+}
+
+uint64_t mono_now_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1'000'000'000u + uint64_t(ts.tv_nsec);
+}
+
+Epoll::Epoll() : fd_(epoll_create1(EPOLL_CLOEXEC)) {
+  if (!fd_) fail("epoll_create1", errno);
+}
+
+void Epoll::add(int fd, uint32_t events, uint64_t data) {
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.u64 = data;
+  if (epoll_ctl(fd_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) fail("epoll_ctl(ADD)", errno);
+}
+
+void Epoll::mod(int fd, uint32_t events, uint64_t data) {
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.u64 = data;
+  if (epoll_ctl(fd_.get(), EPOLL_CTL_MOD, fd, &ev) != 0) fail("epoll_ctl(MOD)", errno);
+}
+
+ControlPipe::ControlPipe() {
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0) fail("pipe2", errno);
+  rd_.reset(p[0]);
+  wr_.reset(p[1]);
+}
+
+void ControlPipe::send(Kind kind, const Timeline& tl) {
+  Message m{kind, tl};
+  static_assert(sizeof(Message) <= 512, "a control message must stay below PIPE_BUF");
+  for (;;) {
+    ssize_t n = ::write(wr_.get(), &m, sizeof m);
+    if (n < 0 && errno == EINTR) continue;
+    if (n != ssize_t(sizeof m)) fail("write to control pipe", n < 0 ? errno : EIO);
+    return;
+  }
+}
+
+std::optional<ControlPipe::Message> ControlPipe::receive(int fd, double deadline_s) {
+  if (!wait_readable(fd, deadline_s)) throw RunError("no start/stop from the parent in time");
+  Message m;
+  for (;;) {
+    ssize_t n = ::read(fd, &m, sizeof m);
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0) return std::nullopt;
+    if (n != ssize_t(sizeof m)) fail("read from control pipe", n < 0 ? errno : EIO);
+    return m;
+  }
+}
+
+namespace {
+
+// splitmix64's finaliser: a cheap bijective mix with good avalanche.
+inline uint64_t mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+inline uint64_t pattern_word(uint64_t seed, uint64_t j) { return htole64(mix64(seed + j * 0x9e3779b97f4a7c15ull)); }
+
+inline uint8_t pattern_byte(uint64_t seed, uint64_t pos) {
+  uint64_t w = pattern_word(seed, pos >> 3);
+  return reinterpret_cast<const uint8_t*>(&w)[pos & 7];
+}
+
+}  // namespace
+
+uint64_t pattern_seed(uint16_t client_port, uint64_t seq, bool response) {
+  return mix64((uint64_t(client_port) << 48) ^ (seq << 1) ^ (response ? 1 : 0) ^ 0x62656e63686c6162ull);
+}
+
+void pattern_fill(uint64_t seed, uint64_t offset, uint8_t* dst, size_t n) {
+  size_t i = 0;
+  for (; i < n && ((offset + i) & 7); ++i) dst[i] = pattern_byte(seed, offset + i);
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w = pattern_word(seed, (offset + i) >> 3);
+    std::memcpy(dst + i, &w, 8);
+  }
+  for (; i < n; ++i) dst[i] = pattern_byte(seed, offset + i);
+}
+
+bool pattern_matches(uint64_t seed, uint64_t offset, const uint8_t* src, size_t n) {
+  size_t i = 0;
+  for (; i < n && ((offset + i) & 7); ++i)
+    if (src[i] != pattern_byte(seed, offset + i)) return false;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w = pattern_word(seed, (offset + i) >> 3);
+    if (std::memcmp(src + i, &w, 8) != 0) return false;
+  }
+  for (; i < n; ++i)
+    if (src[i] != pattern_byte(seed, offset + i)) return false;
+  return true;
+}
+
+}  // namespace benchlab::workloads

@@ -1,0 +1,689 @@
+// tcp_rr and tcp_crr: request/response latency and transaction rate, like netperf's TCP_RR and
+// TCP_CRR. A server child in the server endpoint's namespace answers every request of
+// `message_size` bytes with `response_size` bytes; a client child in the client namespace keeps
+// exactly one transaction outstanding on each of `flows` connections and records every
+// transaction's latency. tcp_rr reuses long-lived connections; tcp_crr opens and closes one per
+// transaction. Both ends are single-threaded epoll loops.
+//
+// Timing: the parent waits until both ends are ready (server listening; rr client connected,
+// past the datapath's readiness barrier, greeted by the server), then picks t0 a little in the
+// future and sends the timeline (t0, warm-up end, end) down a control pipe to each child. The
+// client runs until `end`; a transaction counts in the interval and, after the warm-up, in the
+// histogram by the instant its response completes. The server runs until the parent says stop.
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <unordered_map>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "benchlab/core/child.hpp"
+#include "benchlab/core/error.hpp"
+#include "benchlab/core/histogram.hpp"
+#include "benchlab/workloads/tcp.hpp"
+#include "benchlab/workloads/tcp_common.hpp"
+
+namespace benchlab::workloads {
+namespace {
+
+enum class RrMode { rr, crr };
+
+constexpr double kServerReadyTimeoutS = 10;
+constexpr double kClientReadyTimeoutS = 30;   // connects plus the datapath's barrier for every flow
+constexpr double kConnectTimeoutS = 5;
+constexpr double kStartLeadS = 0.05;          // t0 is this far after both ends are ready
+constexpr double kGraceS = 10;                // past `end`, for results to come back
+constexpr double kServerIdleBoundS = 120;     // a server never told to start gives up
+constexpr uint8_t kHelloByte = 0xB1;          // rr: the server's "this connection is set up"
+constexpr size_t kScratchBytes = 256 * 1024;
+constexpr int64_t kMaxMessageBytes = 64 << 20;
+constexpr uint32_t kMaxFlows = 4096;
+
+struct RrConfig {
+  RrMode mode = RrMode::rr;
+  const char* name = "tcp_rr";
+  SockAddr listen_at;    // server
+  SockAddr connect_to;   // client
+  uint32_t request_bytes = 0;
+  uint32_t response_bytes = 0;
+  uint32_t flows = 1;
+  bool verify = true;
+  double interval_s = 0.5;
+};
+
+uint64_t to_ns(double s) { return uint64_t(std::llround(s * 1e9)); }
+
+// Per-interval counts at the receiver of responses. Boundaries step by interval_s from t0 to the
+// warm-up end and again from there to the end, so no interval straddles the start of the
+// measured window and warm-up samples can be told apart exactly.
+class Intervals {
+ public:
+  Intervals(const Timeline& tl, double interval_s) : t0_(to_ns(tl.t0)), warm_(to_ns(tl.warm_end)), end_(to_ns(tl.end)) {
+    const uint64_t step = std::max<uint64_t>(to_ns(interval_s), 1'000'000);
+    for (uint64_t t = t0_; t < warm_; t += step) starts_.push_back(t);
+    for (uint64_t t = warm_; t < end_; t += step) starts_.push_back(t);
+    counts_.resize(starts_.size());
+  }
+  uint64_t warm_end_ns() const { return warm_; }
+  uint64_t end_ns() const { return end_; }
+
+  // Events arrive in time order; the cursor only moves forward.
+  IntervalSample* at(uint64_t t) {
+    if (t >= end_ || starts_.empty()) return nullptr;
+    while (cur_ + 1 < starts_.size() && t >= starts_[cur_ + 1]) ++cur_;
+    return &counts_[cur_];
+  }
+  nlohmann::json to_json() const {
+    nlohmann::json a = nlohmann::json::array();
+    for (size_t i = 0; i < starts_.size(); ++i) {
+      const uint64_t stop = i + 1 < starts_.size() ? starts_[i + 1] : end_;
+      const auto& c = counts_[i];
+      a.push_back({{"start_s", double(starts_[i] - t0_) * 1e-9},
+                   {"duration_s", double(stop - starts_[i]) * 1e-9},
+                   {"bytes", c.bytes},
+                   {"messages", c.messages},
+                   {"transactions", c.transactions},
+                   {"warmup", starts_[i] < warm_}});
+    }
+    return a;
+  }
+
+ private:
+  uint64_t t0_, warm_, end_;
+  std::vector<uint64_t> starts_;
+  std::vector<IntervalSample> counts_;
+  size_t cur_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Client
+
+// One connection with at most one transaction in flight. tcp_crr reuses the slot for a new
+// connection after each transaction; `gen` tells its epoll events apart from a closed one's.
+struct Flow {
+  UniqueFd fd;
+  enum class State { connecting, active, draining } state = State::active;
+  uint32_t index = 0, gen = 0;
+  uint16_t key = 0;      // the client's port: both ends seed the payload pattern with it
+  uint64_t seq = 0;      // transactions completed on this connection
+  uint64_t t_start_ns = 0;
+  size_t sent = 0, got = 0;
+  bool bad = false;      // the current response differed from the pattern
+  bool want_out = false; // EPOLLOUT armed after a short write
+};
+
+class RrClient {
+ public:
+  RrClient(const RrConfig& c, const Datapath& dp) : c_(c), dp_(dp), scratch_(kScratchBytes), zeros_(kScratchBytes) {}
+
+  nlohmann::json run(int ctl_fd, ChildChannel& ch) {
+    flows_.resize(c_.flows);
+    for (uint32_t i = 0; i < c_.flows; ++i) flows_[i].index = i;
+    if (c_.mode == RrMode::rr) open_rr_connections();
+    ch.ready();
+
+    auto msg = ControlPipe::receive(ctl_fd, mono_now_s() + 2 * kClientReadyTimeoutS);
+    if (!msg || msg->kind != ControlPipe::Kind::start) throw RunError("no start from the parent");
+    Intervals iv(msg->timeline, c_.interval_s);
+    iv_ = &iv;
+    sleep_until_mono(msg->timeline.t0);
+
+    const uint64_t start_ns = mono_now_ns();
+    if (c_.mode == RrMode::rr) {
+      for (auto& f : flows_) {
+        ep_.add(f.fd.get(), EPOLLIN, tag(f));
+        start_transaction(f, mono_now_ns());
+      }
+    } else {
+      for (auto& f : flows_) start_connection(f);
+    }
+    loop(iv.end_ns());
+
+    const uint64_t window_start = std::max(start_ns, iv.warm_end_ns());
+    return {{"samples", iv.to_json()},
+            {"latency_ns", hist_.to_json()},
+            {"payload_errors", payload_errors_},
+            {"transactions_total", transactions_total_},
+            {"window_s", iv.end_ns() > window_start ? double(iv.end_ns() - window_start) * 1e-9 : 0.0},
+            {"start_lag_s", double(start_ns - to_ns(msg->timeline.t0)) * 1e-9}};
+  }
+
+ private:
+  static uint64_t tag(const Flow& f) { return uint64_t(f.index) | (uint64_t(f.gen) << 32); }
+  uint32_t mask(const Flow& f) const {
+    if (f.state == Flow::State::connecting) return EPOLLOUT;
+    return f.want_out ? EPOLLOUT : EPOLLIN;
+  }
+
+  // All flows connect in parallel, then each passes the datapath's readiness barrier, then each
+  // waits for the server's hello, sent once the server side passed its own barrier: no timed
+  // transaction starts before both ends of every connection are carried by the datapath.
+  void open_rr_connections() {
+    const double deadline = mono_now_s() + kConnectTimeoutS;
+    std::vector<bool> pending(flows_.size());
+    for (auto& f : flows_) {
+      f.fd = tcp_socket(c_.connect_to.family());
+      pending[f.index] = !tcp_connect_start(f.fd.get(), c_.connect_to);
+    }
+    for (auto& f : flows_)
+      if (pending[f.index]) tcp_connect_wait(f.fd.get(), c_.connect_to, deadline);
+    for (auto& f : flows_) {
+      dp_.await_socket(f.fd.get());
+      f.key = local_port(f.fd.get());
+    }
+    const double hello_deadline = mono_now_s() + kClientReadyTimeoutS;
+    for (auto& f : flows_) {
+      if (!wait_readable(f.fd.get(), hello_deadline))
+        throw RunError(fmt::format("flow {}: no hello from the server in time", f.index));
+      uint8_t b = 0;
+      ssize_t n = ::recv(f.fd.get(), &b, 1, MSG_DONTWAIT);
+      if (n == 0) throw RunError(fmt::format("flow {}: connection closed by the server before the run", f.index));
+      if (n < 0) throw RunError(fmt::format("flow {}: recv: {}", f.index, std::strerror(errno)));
+      if (b != kHelloByte) throw RunError(fmt::format("flow {}: unexpected hello byte 0x{:02x}", f.index, b));
+    }
+  }
+
+  void loop(uint64_t end_ns) {
+    std::vector<epoll_event> evs(std::min<size_t>(flows_.size() + 1, 1024));
+    for (;;) {
+      const uint64_t now = mono_now_ns();
+      if (now >= end_ns) return;
+      const int timeout_ms = int((end_ns - now + 999'999) / 1'000'000);
+      int n = epoll_wait(ep_.fd(), evs.data(), int(evs.size()), timeout_ms);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw RunError(fmt::format("epoll_wait: {}", std::strerror(errno)));
+      for (int i = 0; i < n; ++i) {
+        Flow& f = flows_[uint32_t(evs[i].data.u64)];
+        if (uint32_t(evs[i].data.u64 >> 32) != f.gen || !f.fd) continue;   // a closed crr connection
+        handle(f, evs[i].events);
+      }
+    }
+  }
+
+  void handle(Flow& f, uint32_t events) {
+    if (f.state == Flow::State::connecting) {
+      if (int err = socket_error(f.fd.get()))
+        throw RunError(fmt::format("connect {}: {}", c_.connect_to.str(), std::strerror(err)));
+      f.state = Flow::State::active;
+      f.key = local_port(f.fd.get());
+      // The request goes out right away; a short write re-arms EPOLLOUT inside send_request.
+      ep_.mod(f.fd.get(), EPOLLIN, tag(f));
+      send_request(f);
+      return;
+    }
+    if ((events & EPOLLOUT) && f.want_out) send_request(f);
+    if (f.fd && (events & (EPOLLIN | EPOLLERR | EPOLLHUP))) on_readable(f);
+  }
+
+  void start_transaction(Flow& f, uint64_t now) {
+    f.sent = f.got = 0;
+    f.bad = false;
+    f.t_start_ns = now;
+    send_request(f);
+  }
+
+  // tcp_crr: a fresh connection per transaction, its latency counted from before socket().
+  // No await_socket here: the readiness barrier is meant for long-lived connections, and
+  // waiting on it per connection would time the barrier instead of the datapath.
+  void start_connection(Flow& f) {
+    f.t_start_ns = mono_now_ns();
+    f.sent = f.got = 0;
+    f.bad = false;
+    f.seq = 0;
+    f.want_out = false;
+    f.fd = tcp_socket(c_.connect_to.family());
+    ++f.gen;
+    const bool connected = tcp_connect_start(f.fd.get(), c_.connect_to);
+    f.state = Flow::State::connecting;
+    ep_.add(f.fd.get(), EPOLLOUT, tag(f));
+    if (connected) handle(f, EPOLLOUT);
+  }
+
+  void send_request(Flow& f) {
+    const uint64_t seed = pattern_seed(f.key, f.seq, false);
+    while (f.sent < c_.request_bytes) {
+      const size_t chunk = std::min<size_t>(c_.request_bytes - f.sent, kScratchBytes);
+      const uint8_t* buf = zeros_.data();
+      if (c_.verify) {
+        pattern_fill(seed, f.sent, scratch_.data(), chunk);
+        buf = scratch_.data();
+      }
+      ssize_t n = ::send(f.fd.get(), buf, chunk, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EAGAIN) {
+        if (!f.want_out) {
+          f.want_out = true;
+          ep_.mod(f.fd.get(), mask(f), tag(f));
+        }
+        return;
+      }
+      if (n < 0) throw RunError(fmt::format("flow {}: send: {}", f.index, std::strerror(errno)));
+      f.sent += size_t(n);
+    }
+    if (f.want_out) {
+      f.want_out = false;
+      ep_.mod(f.fd.get(), mask(f), tag(f));
+    }
+  }
+
+  void on_readable(Flow& f) {
+    for (;;) {
+      // Draining (crr): the response is complete; only the server's FIN should follow.
+      const size_t want = f.state == Flow::State::draining ? kScratchBytes : c_.response_bytes - f.got;
+      ssize_t n = ::recv(f.fd.get(), scratch_.data(), std::min(want, kScratchBytes), MSG_DONTWAIT);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EAGAIN) return;
+      const uint64_t t = mono_now_ns();
+      if (f.state == Flow::State::draining) {
+        if (n > 0) {   // bytes past the response
+          if (!f.bad) ++payload_errors_;
+          f.bad = true;
+          continue;
+        }
+        // EOF (or a reset) after a complete response: the server closed first, so its side
+        // holds the TIME_WAIT and the client's ports are free again at once.
+        f.fd.reset();
+        if (t < iv_->end_ns()) start_connection(f);
+        return;
+      }
+      if (n == 0) throw RunError(fmt::format("flow {}: connection closed by the server", f.index));
+      if (n < 0) throw RunError(fmt::format("flow {}: recv: {}", f.index, std::strerror(errno)));
+      if (c_.verify && !f.bad &&
+          (f.sent < c_.request_bytes || !pattern_matches(pattern_seed(f.key, f.seq, true), f.got, scratch_.data(), size_t(n))))
+        f.bad = true;
+      f.got += size_t(n);
+      if (IntervalSample* s = iv_->at(t)) s->bytes += uint64_t(n);
+      if (f.got == c_.response_bytes) {
+        complete(f, t);
+        if (f.state == Flow::State::draining) continue;   // crr: the server's FIN often is here already
+        return;
+      }
+    }
+  }
+
+  void complete(Flow& f, uint64_t t) {
+    ++transactions_total_;
+    if (f.bad) ++payload_errors_;
+    if (IntervalSample* s = iv_->at(t)) {
+      ++s->transactions;
+      ++s->messages;
+      if (t >= iv_->warm_end_ns()) hist_.record(t - f.t_start_ns);
+    }
+    ++f.seq;
+    if (c_.mode == RrMode::crr) {
+      f.state = Flow::State::draining;
+      return;
+    }
+    if (t < iv_->end_ns()) start_transaction(f, t);
+  }
+
+  const RrConfig& c_;
+  const Datapath& dp_;
+  Epoll ep_;
+  std::vector<Flow> flows_;
+  std::vector<uint8_t> scratch_, zeros_;
+  Intervals* iv_ = nullptr;
+  Histogram hist_;
+  uint64_t payload_errors_ = 0, transactions_total_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Server
+
+struct ServerConn {
+  UniqueFd fd;
+  uint16_t key = 0;
+  uint64_t seq = 0;
+  size_t got = 0, sent = 0;
+  bool responding = false;
+  bool want_out = false;
+  bool bad = false;
+};
+
+class RrServer {
+ public:
+  RrServer(const RrConfig& c, const Datapath& dp) : c_(c), dp_(dp), scratch_(kScratchBytes), zeros_(kScratchBytes) {}
+
+  nlohmann::json run(int ctl_fd, ChildChannel& ch) {
+    UniqueFd lfd = tcp_listen(c_.listen_at, SOMAXCONN);
+    ch.ready();
+    ep_.add(lfd.get(), EPOLLIN, kListenTag);
+    ep_.add(ctl_fd, EPOLLIN, kCtlTag);
+    double bound = mono_now_s() + kServerIdleBoundS;
+    std::vector<epoll_event> evs(256);
+    for (bool stop = false; !stop;) {
+      const double left = bound - mono_now_s();
+      if (left <= 0) throw RunError("no stop from the parent in time");
+      int n = epoll_wait(ep_.fd(), evs.data(), int(evs.size()), int(std::min(left * 1e3 + 1, 1000.0)));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw RunError(fmt::format("epoll_wait: {}", std::strerror(errno)));
+      for (int i = 0; i < n; ++i) {
+        const uint64_t d = evs[i].data.u64;
+        if (d == kCtlTag) {
+          auto msg = ControlPipe::receive(ctl_fd, mono_now_s() + 1);
+          if (!msg || msg->kind == ControlPipe::Kind::stop) {
+            stop = true;
+          } else {
+            warm_ns_ = to_ns(msg->timeline.warm_end);
+            end_ns_ = to_ns(msg->timeline.end);
+            bound = msg->timeline.end + 3 * kGraceS;
+          }
+        } else if (d == kListenTag) {
+          accept_all(lfd.get());
+        } else {
+          auto it = conns_.find(int(d));
+          if (it != conns_.end()) on_event(it->second, evs[i].events);
+        }
+      }
+    }
+    return {{"requests", requests_},
+            {"requests_measured", requests_measured_},
+            {"connections", connections_},
+            {"payload_errors", payload_errors_}};
+  }
+
+ private:
+  static constexpr uint64_t kListenTag = UINT64_MAX - 1;
+  static constexpr uint64_t kCtlTag = UINT64_MAX;
+
+  void accept_all(int lfd) {
+    for (;;) {
+      // The peer's address comes from accept itself: a connection the client already reset
+      // (crr at the end of the run) has no peer name any more, and is simply dropped below.
+      SockAddr peer;
+      peer.len = sizeof peer.ss;
+      int fd = accept4(lfd, reinterpret_cast<sockaddr*>(&peer.ss), &peer.len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0 && errno == EINTR) continue;
+      if (fd < 0 && (errno == EAGAIN || errno == ECONNABORTED)) return;
+      if (fd < 0) throw RunError(fmt::format("accept: {}", std::strerror(errno)));
+      ServerConn c;
+      c.fd.reset(fd);
+      int one = 1;
+      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);   // best effort on a dying socket
+      c.key = peer.port();
+      ++connections_;
+      if (c_.mode == RrMode::rr) {
+        // Long-lived connection: pass the datapath's barrier, then greet the client, which
+        // starts no timed transaction before it has this byte. (tcp_crr: see start_connection.)
+        dp_.await_socket(fd);
+        if (::send(fd, &kHelloByte, 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1)
+          throw RunError(fmt::format("send hello: {}", std::strerror(errno)));
+      }
+      ep_.add(fd, EPOLLIN, uint64_t(fd));
+      conns_.emplace(fd, std::move(c));
+    }
+  }
+
+  void close_conn(ServerConn& c) { conns_.erase(c.fd.get()); }   // closing also leaves epoll
+
+  void on_event(ServerConn& c, uint32_t events) {
+    if (c.responding) {
+      if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) send_response(c);
+      return;
+    }
+    for (;;) {
+      ssize_t n = ::recv(c.fd.get(), scratch_.data(), std::min<size_t>(c_.request_bytes - c.got, kScratchBytes), MSG_DONTWAIT);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EAGAIN) return;
+      // EOF or a reset: the client is done with this connection (at the end of the run the
+      // client closes with a response unread, which resets).
+      if (n <= 0) return close_conn(c);
+      if (c_.verify && !c.bad && !pattern_matches(pattern_seed(c.key, c.seq, false), c.got, scratch_.data(), size_t(n)))
+        c.bad = true;
+      c.got += size_t(n);
+      if (c.got < c_.request_bytes) continue;
+
+      const uint64_t t = mono_now_ns();
+      ++requests_;
+      if (t >= warm_ns_ && t < end_ns_) ++requests_measured_;
+      if (c.bad) ++payload_errors_;
+      c.responding = true;
+      c.sent = 0;
+      send_response(c);   // may close c
+      return;
+    }
+  }
+
+  void send_response(ServerConn& c) {
+    const uint64_t seed = pattern_seed(c.key, c.seq, true);
+    while (c.sent < c_.response_bytes) {
+      const size_t chunk = std::min<size_t>(c_.response_bytes - c.sent, kScratchBytes);
+      const uint8_t* buf = zeros_.data();
+      if (c_.verify) {
+        pattern_fill(seed, c.sent, scratch_.data(), chunk);
+        buf = scratch_.data();
+      }
+      ssize_t n = ::send(c.fd.get(), buf, chunk, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EAGAIN) {
+        if (!c.want_out) {
+          c.want_out = true;
+          ep_.mod(c.fd.get(), EPOLLOUT, uint64_t(c.fd.get()));
+        }
+        return;
+      }
+      if (n < 0) return close_conn(c);   // the client went away (end of run)
+      c.sent += size_t(n);
+    }
+    if (c_.mode == RrMode::crr) {
+      // Close right after the response: the server is the active closer, so TIME_WAIT lands
+      // here and the client never runs out of ephemeral ports.
+      return close_conn(c);
+    }
+    ++c.seq;
+    c.got = 0;
+    c.bad = false;
+    c.responding = false;
+    if (c.want_out) {
+      c.want_out = false;
+      ep_.mod(c.fd.get(), EPOLLIN, uint64_t(c.fd.get()));
+    }
+  }
+
+  const RrConfig& c_;
+  const Datapath& dp_;
+  Epoll ep_;
+  std::unordered_map<int, ServerConn> conns_;
+  std::vector<uint8_t> scratch_, zeros_;
+  uint64_t warm_ns_ = UINT64_MAX, end_ns_ = 0;
+  uint64_t requests_ = 0, requests_measured_ = 0, connections_ = 0, payload_errors_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Parent
+
+Clock::time_point at_mono(double t_s) {
+  return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(t_s - mono_now_s()));
+}
+
+class TcpRrWorkload : public Workload {
+ public:
+  explicit TcpRrWorkload(RrMode mode) : mode_(mode) {}
+
+  WorkloadResult run(const WorkloadContext& ctx) override {
+    const RrConfig c = configure(ctx);
+    try {
+      return run_children(ctx, c);
+    } catch (const RunError& e) {
+      throw RunError(std::string(c.name) + " " + e.what());   // "tcp_rr client: connect ...: ..."
+    }
+  }
+
+ private:
+  RrConfig configure(const WorkloadContext& ctx) const {
+    RrConfig c;
+    c.mode = mode_;
+    c.name = mode_ == RrMode::rr ? "tcp_rr" : "tcp_crr";
+    const auto& o = ctx.options;
+    const int64_t port = o.get_int("port");
+    const int64_t connect_port = o.get_int("connect_port");
+    const int64_t response = o.get_int("response_size");
+    auto bad = [&](const std::string& why) { return RunError(std::string(c.name) + ": " + why); };
+    if (port < 1 || port > 65535) throw bad(fmt::format("port {} out of range", port));
+    if (connect_port < 0 || connect_port > 65535) throw bad(fmt::format("connect_port {} out of range", connect_port));
+    if (ctx.cell.message_size < 1 || ctx.cell.message_size > kMaxMessageBytes)
+      throw bad(fmt::format("message_size {} outside [1, {}]", ctx.cell.message_size, kMaxMessageBytes));
+    if (response < 0 || response > kMaxMessageBytes)
+      throw bad(fmt::format("response_size {} outside [0, {}]", response, kMaxMessageBytes));
+    if (ctx.cell.flows < 1 || ctx.cell.flows > kMaxFlows)
+      throw bad(fmt::format("flows {} outside [1, {}]", ctx.cell.flows, kMaxFlows));
+    c.listen_at = make_sockaddr(ctx.topo.server().addr, uint16_t(port));
+    c.connect_to = make_sockaddr(ctx.topo.server().addr, uint16_t(connect_port ? connect_port : port));
+    c.request_bytes = ctx.cell.message_size;
+    c.response_bytes = response ? uint32_t(response) : ctx.cell.message_size;
+    c.flows = ctx.cell.flows;
+    c.verify = o.get_bool("verify_payload");
+    c.interval_s = o.get_number("interval_s");
+    if (!(c.interval_s >= 0.01)) throw bad("interval_s must be at least 0.01");
+    if (!(ctx.warmup_s >= 0) || !(ctx.duration_s > 0)) throw bad("needs warmup_s >= 0 and duration_s > 0");
+    return c;
+  }
+
+  WorkloadResult run_children(const WorkloadContext& ctx, const RrConfig& c) const {
+    const Datapath& dp = ctx.datapath;
+    const std::string cgroup = dp.workload_cgroup();
+
+    // The server first; its control pipe exists before the fork so the child holds the read end.
+    ControlPipe server_ctl;
+    ChildProcess server = ChildProcess::spawn({
+        .role = "server", .ns = ctx.topo.server().ns, .cgroup = cgroup, .cpu = ctx.cpus.server_cpu,
+        .body = [&](ChildChannel& ch) { return RrServer(c, dp).run(server_ctl.read_fd(), ch); },
+    });
+    server.await_ready(at_mono(mono_now_s() + kServerReadyTimeoutS));
+
+    ControlPipe client_ctl;
+    ChildProcess client = ChildProcess::spawn({
+        .role = "client", .ns = ctx.topo.client().ns, .cgroup = cgroup, .cpu = ctx.cpus.client_cpu,
+        .body = [&](ChildChannel& ch) { return RrClient(c, dp).run(client_ctl.read_fd(), ch); },
+    });
+    try {
+      client.await_ready(at_mono(mono_now_s() + kClientReadyTimeoutS));
+    } catch (const RunError& e) {
+      throw_with_server_error(e, server, server_ctl, mono_now_s() + 2);
+    }
+
+    Timeline tl;
+    tl.t0 = mono_now_s() + kStartLeadS;
+    tl.warm_end = tl.t0 + ctx.warmup_s;
+    tl.end = tl.warm_end + ctx.duration_s;
+    server_ctl.send(ControlPipe::Kind::start, tl);
+    client_ctl.send(ControlPipe::Kind::start, tl);
+
+    sleep_until_mono(tl.warm_end);
+    if (ctx.hooks.begin) ctx.hooks.begin();
+    sleep_until_mono(tl.end);
+    if (ctx.hooks.end) ctx.hooks.end();
+
+    ProcessCpu client_cpu, server_cpu;
+    nlohmann::json cj;
+    try {
+      cj = client.wait(at_mono(tl.end + kGraceS), &client_cpu);
+    } catch (const RunError& e) {
+      throw_with_server_error(e, server, server_ctl, tl.end + kGraceS);
+    }
+    server_ctl.send(ControlPipe::Kind::stop);
+    const nlohmann::json sj = server.wait(at_mono(std::max(tl.end, mono_now_s()) + kGraceS), &server_cpu);
+    return make_result(c, cj, sj, {client_cpu, server_cpu});
+  }
+
+  // When the client fails, the server often knows why (its barrier threw, it could not bind):
+  // stop it, and name its error too.
+  [[noreturn]] static void throw_with_server_error(const RunError& client_error, ChildProcess& server,
+                                                   ControlPipe& server_ctl, double deadline_s) {
+    try {
+      server_ctl.send(ControlPipe::Kind::stop);
+      server.wait(at_mono(deadline_s));
+    } catch (const RunError& se) {
+      throw RunError(std::string(client_error.what()) + " (" + se.what() + ")");
+    }
+    throw client_error;
+  }
+
+  static WorkloadResult make_result(const RrConfig& c, const nlohmann::json& cj, const nlohmann::json& sj,
+                                    std::vector<ProcessCpu> cpus) {
+    WorkloadResult r;
+    try {
+      for (const auto& s : cj.at("samples")) {
+        IntervalSample x;
+        x.start_s = s.at("start_s").get<double>();
+        x.duration_s = s.at("duration_s").get<double>();
+        x.bytes = s.at("bytes").get<uint64_t>();
+        x.messages = s.at("messages").get<uint64_t>();
+        x.transactions = s.at("transactions").get<uint64_t>();
+        x.warmup = s.at("warmup").get<bool>();
+        r.samples.push_back(x);
+      }
+      r.latency_ns = Histogram::from_json(cj.at("latency_ns"));
+      const uint64_t client_errors = cj.at("payload_errors").get<uint64_t>();
+      const uint64_t server_errors = sj.at("payload_errors").get<uint64_t>();
+      r.payload_checked = c.verify;
+      r.payload_errors = client_errors + server_errors;
+      r.window_s = cj.at("window_s").get<double>();
+      r.extra = {
+          {"client_transactions_total", double(cj.at("transactions_total").get<uint64_t>())},
+          {"client_payload_errors", double(client_errors)},
+          {"client_start_lag_s", cj.at("start_lag_s").get<double>()},
+          {"server_requests", double(sj.at("requests").get<uint64_t>())},
+          {"server_requests_measured", double(sj.at("requests_measured").get<uint64_t>())},
+          {"server_connections", double(sj.at("connections").get<uint64_t>())},
+          {"server_payload_errors", double(server_errors)},
+          {"request_bytes", double(c.request_bytes)},
+          {"response_bytes", double(c.response_bytes)},
+      };
+    } catch (const std::exception& e) {
+      throw RunError(std::string("malformed result from a child: ") + e.what());
+    }
+    r.processes = std::move(cpus);
+    return r;
+  }
+
+  RrMode mode_;
+};
+
+std::vector<OptionSpec> rr_options() {
+  return {
+      {.name = "response_size", .type = OptionType::integer, .default_value = int64_t(0),
+       .doc = "bytes per response; 0: the same as the request (message_size)", .min = 0, .max = double(kMaxMessageBytes)},
+      {.name = "verify_payload", .type = OptionType::boolean, .default_value = true,
+       .doc = "fill requests and responses with a deterministic pattern and check every byte at both ends"},
+      {.name = "interval_s", .type = OptionType::number, .default_value = 0.5,
+       .doc = "length of each raw sample interval", .min = 0.01, .max = 3600},
+      {.name = "port", .type = OptionType::integer, .default_value = int64_t(5300),
+       .doc = "TCP port the server listens on", .min = 1, .max = 65535},
+      {.name = "connect_port", .type = OptionType::integer, .default_value = int64_t(0),
+       .doc = "TCP port the client connects to; 0: the same as port (another value tests failure handling)",
+       .min = 0, .max = 65535},
+  };
+}
+
+}  // namespace
+
+void register_tcp_rr(WorkloadRegistry& reg) {
+  reg.add({
+      .name = "tcp_rr",
+      .description = "request/response over long-lived TCP connections, one transaction in flight per flow "
+                     "(netperf TCP_RR): transactions/s and latency",
+      .options = rr_options(),
+      .factory = [] { return std::make_unique<TcpRrWorkload>(RrMode::rr); },
+      .traffic = {"tcp"},
+  });
+  reg.add({
+      .name = "tcp_crr",
+      .description = "connect, request, response, close per transaction (netperf TCP_CRR): "
+                     "connection setup rate and latency",
+      .options = rr_options(),
+      .factory = [] { return std::make_unique<TcpRrWorkload>(RrMode::crr); },
+      .traffic = {"tcp"},
+  });
+}
+
+}  // namespace benchlab::workloads

@@ -1,1 +1,253 @@
+// tcp_rr / tcp_crr over real benchlab topologies (loopback and veth, IPv4 and IPv6), with stub
+// datapaths standing in for the kernel baseline and for a barrier that fails. Privileged: the
+// topologies need root. One-second runs; timing is only checked against generous bounds.
+
+#include <unistd.h>
+
 #include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "benchlab/core/child.hpp"
+#include "benchlab/core/error.hpp"
+#include "benchlab/core/registry.hpp"
+#include "benchlab/core/workload.hpp"
+#include "benchlab/netns/topology.hpp"
+#include "benchlab/workloads/tcp.hpp"
+
+namespace benchlab {
+namespace {
+
+class StubDatapath : public Datapath {
+ public:
+  std::string name() const override { return "stub"; }
+};
+
+class FailingBarrier : public Datapath {
+ public:
+  std::string name() const override { return "failing-barrier"; }
+  void await_socket(int) const override { throw RunError("stub barrier: socket never carried"); }
+};
+
+std::string run_id(const std::string& what) {
+  static int n = 0;
+  return "rrt" + std::to_string(getpid()) + what + std::to_string(n++);
+}
+
+const WorkloadRegistry& registry() {
+  static WorkloadRegistry reg = [] {
+    WorkloadRegistry r;
+    workloads::register_tcp_rr(r);
+    return r;
+  }();
+  return reg;
+}
+
+class TcpRrTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root to build network namespaces";
+  }
+
+  std::unique_ptr<netns::Topology> topology(bool veth, netns::Family family) {
+    netns::TopologyOptions o;
+    o.family = family;
+    o.run_id = run_id(veth ? "v" : "l");
+    return veth ? netns::make_veth(o) : netns::make_loopback(o);
+  }
+
+  OptionValues options(const std::string& workload) {
+    const auto* e = registry().find(workload);
+    EXPECT_NE(e, nullptr);
+    OptionValues v = OptionValues::defaults(e->options);
+    v.set("interval_s", 0.1);
+    return v;
+  }
+
+  WorkloadResult run(const std::string& workload, const netns::Topology& topo, const Datapath& dp,
+                     const OptionValues& opts, Cell cell, CpuAssignment cpus = {}) {
+    cell.workload = workload;
+    WorkloadContext ctx{.topo = topo, .cell = cell, .options = opts, .datapath = dp, .cpus = cpus};
+    ctx.warmup_s = 0.3;
+    ctx.duration_s = 1.0;
+    ctx.hooks.begin = [this] { begun_ = mono_now_s(); };
+    ctx.hooks.end = [this] { ended_ = mono_now_s(); };
+    auto w = registry().find(workload)->factory();
+    return w->run(ctx);
+  }
+
+  // What every successful run must satisfy.
+  void check_run(const WorkloadResult& r, bool expect_warmup = true) {
+    ASSERT_TRUE(r.latency_ns.has_value());
+    const Histogram& h = *r.latency_ns;
+    uint64_t measured = 0, warm = 0;
+    double covered = 0;
+    for (const auto& s : r.samples) {
+      (s.warmup ? warm : measured) += s.transactions;
+      if (!s.warmup) covered += s.duration_s;
+      EXPECT_EQ(s.messages, s.transactions);
+      EXPECT_GT(s.duration_s, 0);
+    }
+    EXPECT_GT(measured, 0u);
+    if (expect_warmup) {
+      EXPECT_GT(warm, 0u);
+    }
+    EXPECT_TRUE(r.samples.front().warmup);
+    EXPECT_FALSE(r.samples.back().warmup);
+    EXPECT_NEAR(covered, 1.0, 1e-6);
+    EXPECT_EQ(h.count(), measured);
+    EXPECT_LE(h.min(), h.percentile(0.5));
+    EXPECT_LE(h.percentile(0.5), h.percentile(0.99));
+    EXPECT_LE(h.percentile(0.99), h.max());
+    EXPECT_GT(h.min(), 0u);
+    EXPECT_LT(h.percentile(0.5), 1'000'000'000u);   // a median above 1 s would mean something is stuck
+    EXPECT_TRUE(r.payload_checked);
+    EXPECT_EQ(r.payload_errors, 0u);
+    EXPECT_NEAR(r.window_s, 1.0, 0.05);
+    ASSERT_EQ(r.processes.size(), 2u);
+    double cpu = 0;
+    for (const auto& p : r.processes) {
+      EXPECT_TRUE(p.role == "client" || p.role == "server") << p.role;
+      cpu += p.user_s + p.system_s;
+    }
+    EXPECT_GT(cpu, 0.01);
+    EXPECT_GE(r.extra.at("server_requests"), double(measured));
+    // The window hooks fired in order, about a second apart.
+    EXPECT_GT(begun_, 0);
+    EXPECT_NEAR(ended_ - begun_, 1.0, 0.2);
+  }
+
+  double begun_ = 0, ended_ = 0;
+};
+
+TEST_F(TcpRrTest, RegistersBothEntries) {
+  for (const char* name : {"tcp_rr", "tcp_crr"}) {
+    const auto* e = registry().find(name);
+    ASSERT_NE(e, nullptr) << name;
+    EXPECT_EQ(e->traffic, std::vector<TrafficKind>{"tcp"});
+    OptionValues v = OptionValues::defaults(e->options);
+    EXPECT_EQ(v.get_int("port"), 5300);
+    EXPECT_EQ(v.get_int("response_size"), 0);
+    EXPECT_TRUE(v.get_bool("verify_payload"));
+    EXPECT_DOUBLE_EQ(v.get_number("interval_s"), 0.5);
+  }
+}
+
+TEST_F(TcpRrTest, LoopbackIpv4OneFlow) {
+  auto topo = topology(false, netns::Family::ipv4);
+  StubDatapath dp;
+  auto r = run("tcp_rr", *topo, dp, options("tcp_rr"), Cell{.message_size = 64, .flows = 1});
+  check_run(r);
+  EXPECT_EQ(r.extra.at("server_connections"), 1);
+  EXPECT_EQ(r.extra.at("request_bytes"), 64);
+  EXPECT_EQ(r.extra.at("response_bytes"), 64);
+  uint64_t bytes = 0, tx = 0;
+  for (const auto& s : r.samples) bytes += s.bytes, tx += s.transactions;
+  EXPECT_GE(bytes, tx * 64);
+  std::printf("tcp_rr loopback 64B 1 flow: %.0f tx/s p50 %lu ns p99 %lu ns\n", double(r.latency_ns->count()) / r.window_s,
+              (unsigned long)r.latency_ns->percentile(0.5), (unsigned long)r.latency_ns->percentile(0.99));
+}
+
+TEST_F(TcpRrTest, VethIpv4ManyFlowsAsymmetricAndLarge) {
+  auto topo = topology(true, netns::Family::ipv4);
+  StubDatapath dp;
+  OptionValues o = options("tcp_rr");
+  o.set("response_size", int64_t(300000));   // larger than the scratch buffer and socket buffers
+  auto r = run("tcp_rr", *topo, dp, o, Cell{.message_size = 100, .flows = 4}, CpuAssignment{0, 1});
+  check_run(r);
+  EXPECT_EQ(r.extra.at("server_connections"), 4);
+  for (const auto& p : r.processes) EXPECT_EQ(p.cpu, p.role == "client" ? 0 : 1);
+}
+
+TEST_F(TcpRrTest, VethIpv6) {
+  auto topo = topology(true, netns::Family::ipv6);
+  StubDatapath dp;
+  auto r = run("tcp_rr", *topo, dp, options("tcp_rr"), Cell{.message_size = 1024, .flows = 2});
+  check_run(r);
+}
+
+TEST_F(TcpRrTest, SameCoreAndUnverified) {
+  auto topo = topology(false, netns::Family::ipv4);
+  StubDatapath dp;
+  OptionValues o = options("tcp_rr");
+  o.set("verify_payload", false);
+  auto r = run("tcp_rr", *topo, dp, o, Cell{.message_size = 1, .flows = 1}, CpuAssignment{0, 0});
+  EXPECT_FALSE(r.payload_checked);
+  EXPECT_EQ(r.payload_errors, 0u);
+  EXPECT_GT(r.latency_ns->count(), 0u);
+}
+
+TEST_F(TcpRrTest, CrrCompletesTransactions) {
+  auto topo = topology(false, netns::Family::ipv4);
+  StubDatapath dp;
+  auto r = run("tcp_crr", *topo, dp, options("tcp_crr"), Cell{.message_size = 200, .flows = 2});
+  check_run(r);
+  // One connection per transaction.
+  EXPECT_GE(r.extra.at("server_connections"), double(r.latency_ns->count()));
+  std::printf("tcp_crr loopback 200B 2 flows: %.0f tx/s p50 %lu ns p99 %lu ns\n",
+              double(r.latency_ns->count()) / r.window_s, (unsigned long)r.latency_ns->percentile(0.5),
+              (unsigned long)r.latency_ns->percentile(0.99));
+}
+
+TEST_F(TcpRrTest, CrrVethIpv6) {
+  auto topo = topology(true, netns::Family::ipv6);
+  StubDatapath dp;
+  auto r = run("tcp_crr", *topo, dp, options("tcp_crr"), Cell{.message_size = 64, .flows = 1});
+  check_run(r);
+}
+
+TEST_F(TcpRrTest, FailingBarrierIsARunError) {
+  auto topo = topology(false, netns::Family::ipv4);
+  FailingBarrier dp;
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    run("tcp_rr", *topo, dp, options("tcp_rr"), Cell{.message_size = 64, .flows = 1});
+    FAIL() << "expected RunError";
+  } catch (const RunError& e) {
+    std::printf("%s\n", e.what());
+    EXPECT_NE(std::string(e.what()).find("stub barrier"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).rfind("tcp_rr ", 0), 0u) << e.what();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(15));
+}
+
+TEST_F(TcpRrTest, ConnectionRefusedIsARunErrorNotAHang) {
+  for (const char* workload : {"tcp_rr", "tcp_crr"}) {
+    auto topo = topology(true, netns::Family::ipv4);
+    StubDatapath dp;
+    OptionValues o = options(workload);
+    o.set("connect_port", int64_t(5301));   // nothing listens there
+    const auto t0 = std::chrono::steady_clock::now();
+    try {
+      run(workload, *topo, dp, o, Cell{.message_size = 64, .flows = 1});
+      FAIL() << workload << ": expected RunError";
+    } catch (const RunError& e) {
+      EXPECT_EQ(std::string(e.what()), std::string(workload) + " client: connect " + topo->server().addr.str() +
+                                           ":5301: Connection refused");
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(15)) << workload;
+  }
+}
+
+TEST_F(TcpRrTest, BackToBackRunsReuseThePort) {
+  auto topo = topology(false, netns::Family::ipv4);
+  StubDatapath dp;
+  OptionValues o = options("tcp_rr");
+  // A first run leaves connections in TIME_WAIT on the port; the next server must still bind.
+  auto r1 = run("tcp_rr", *topo, dp, o, Cell{.message_size = 32, .flows = 1});
+  auto r2 = run("tcp_crr", *topo, dp, options("tcp_crr"), Cell{.message_size = 32, .flows = 1});
+  EXPECT_GT(r1.latency_ns->count(), 0u);
+  EXPECT_GT(r2.latency_ns->count(), 0u);
+}
+
+TEST_F(TcpRrTest, BadConfigurationIsARunError) {
+  auto topo = topology(false, netns::Family::ipv4);
+  StubDatapath dp;
+  EXPECT_THROW(run("tcp_rr", *topo, dp, options("tcp_rr"), Cell{.message_size = 0, .flows = 1}), RunError);
+  EXPECT_THROW(run("tcp_rr", *topo, dp, options("tcp_rr"), Cell{.message_size = 64, .flows = 0}), RunError);
+}
+
+}  // namespace
+}  // namespace benchlab

@@ -1,0 +1,120 @@
+// Socket helpers shared by the epoll-driven TCP workloads (tcp_rr, tcp_crr): owned fds, socket
+// addresses built from a topology endpoint, nonblocking connect with a deadline, an epoll
+// wrapper, a control pipe from the parent to a child, and the deterministic payload pattern both
+// ends verify. Failures throw RunError with one line ("connect 198.18.0.1:5300: Connection refused").
+#pragma once
+
+#include <sys/socket.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "benchlab/netns/topology.hpp"
+
+namespace benchlab::workloads {
+
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& o) noexcept : fd_(o.release()) {}
+  UniqueFd& operator=(UniqueFd&& o) noexcept {
+    if (this != &o) reset(o.release());
+    return *this;
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd() { reset(); }
+
+  int get() const { return fd_; }
+  explicit operator bool() const { return fd_ >= 0; }
+  int release() {
+    int f = fd_;
+    fd_ = -1;
+    return f;
+  }
+  void reset(int fd = -1);
+
+ private:
+  int fd_ = -1;
+};
+
+struct SockAddr {
+  sockaddr_storage ss{};
+  socklen_t len = 0;
+  int family() const { return ss.ss_family; }
+  uint16_t port() const;
+  std::string str() const;   // "198.18.0.1:5300" or "[2001:2::1]:5300"
+};
+SockAddr make_sockaddr(const netns::IpAddress& a, uint16_t port);
+uint16_t local_port(int fd);   // getsockname
+uint16_t peer_port(int fd);    // getpeername
+
+// A nonblocking, close-on-exec TCP socket with TCP_NODELAY set.
+UniqueFd tcp_socket(int family);
+void set_nodelay(int fd);
+// A nonblocking listener with SO_REUSEADDR (so a rerun in the same namespace can bind while the
+// previous run's connections sit in TIME_WAIT).
+UniqueFd tcp_listen(const SockAddr& at, int backlog);
+// Starts a nonblocking connect: true when already connected, false when in progress; throws on
+// an immediate failure.
+bool tcp_connect_start(int fd, const SockAddr& to);
+// The pending error of a nonblocking connect (SO_ERROR): 0 when connected.
+int socket_error(int fd);
+// Waits (poll) until a connect started by tcp_connect_start completes; throws on failure or at
+// the CLOCK_MONOTONIC deadline.
+void tcp_connect_wait(int fd, const SockAddr& to, double deadline_s);
+// Waits until fd is readable or the deadline passes; false on timeout.
+bool wait_readable(int fd, double deadline_s);
+
+uint64_t mono_now_ns();
+
+class Epoll {
+ public:
+  Epoll();
+  void add(int fd, uint32_t events, uint64_t data);
+  void mod(int fd, uint32_t events, uint64_t data);
+  int fd() const { return fd_.get(); }
+
+ private:
+  UniqueFd fd_;
+};
+
+// The parent's timeline for one run, CLOCK_MONOTONIC seconds.
+struct Timeline {
+  double t0 = 0;         // load starts
+  double warm_end = 0;   // measured window starts
+  double end = 0;        // measured window ends, load stops
+};
+
+// A pipe the parent writes small fixed-size commands into; each child created after it holds
+// the read end (fork inherits it). Writes are below PIPE_BUF, hence atomic. The parent keeps its
+// own read end open, so a write after the child died never raises SIGPIPE.
+class ControlPipe {
+ public:
+  enum class Kind : uint32_t { start = 1, stop = 2 };
+  struct Message {
+    Kind kind;
+    Timeline timeline;
+  };
+  ControlPipe();
+  int read_fd() const { return rd_.get(); }
+  void send(Kind kind, const Timeline& tl = {});
+  // Child side: one message, or nullopt on EOF (the parent is gone); throws at the deadline.
+  static std::optional<Message> receive(int fd, double deadline_s);
+
+ private:
+  UniqueFd rd_, wr_;
+};
+
+// Deterministic payload: byte i of a message is byte (i mod 8) of a 64-bit mix of (seed, i/8),
+// so any chunk at any offset can be produced or checked without buffering the whole message.
+// Both ends derive the seed from what they both know: the client's port, the sequence number
+// of the transaction on that connection, and the direction.
+uint64_t pattern_seed(uint16_t client_port, uint64_t seq, bool response);
+void pattern_fill(uint64_t seed, uint64_t offset, uint8_t* dst, size_t n);
+bool pattern_matches(uint64_t seed, uint64_t offset, const uint8_t* src, size_t n);
+
+}  // namespace benchlab::workloads
