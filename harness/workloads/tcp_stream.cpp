@@ -8,14 +8,15 @@
 // Timing. iperf counts whole seconds (-O omit, -t duration), so warmup_s and duration_s are
 // rounded to whole seconds (duration at least 1). iperf starts its interval clock on the
 // server when the control handshake reaches TEST_START, just before the client starts
-// writing. The client child watches its own sockets and, the moment the server has
-// acknowledged the first data (kDataMark_bytes on any connection), stamps CLOCK_MONOTONIC into
-// a page shared with the parent and calls ready(). The parent calls hooks.begin() at
-// stamp + omit and hooks.end() at stamp + omit + duration. The stamp trails the server's
-// interval clock by one control message plus the time to move kDataMark_bytes plus at most one
-// polling period (kPoll): well under 2 ms on a loopback or veth pair, against windows of
-// seconds. The lateness of each hook call is kept in `extra` (hook_begin_late_s,
-// hook_end_late_s).
+// writing. Both children watch their own sockets from a helper thread and stamp
+// CLOCK_MONOTONIC, into a page shared with the parent, the moment one connection has moved
+// kDataMark_bytes: the server when it has received them, the client when they are
+// acknowledged (the client then calls ready()). Every stamp trails iperf's clock start, by one
+// control message, the time to move kDataMark_bytes and up to one polling period (kPoll), so
+// the parent takes the earlier of the two as t0 and calls hooks.begin() at t0 + omit and
+// hooks.end() at t0 + omit + duration. On an idle machine the stamps agree within a fraction of
+// a millisecond; `extra` keeps start_stamp_skew_s (client stamp - server stamp) and how late
+// each hook call was (hook_begin_late_s, hook_end_late_s), against windows of seconds.
 
 #include <dirent.h>
 #include <linux/tcp.h>
@@ -60,7 +61,7 @@ constexpr double kListenTimeout_s = 10;           // server child: start to list
 constexpr double kStartTimeout_s = 10;            // client child: start to first data (+ connect timeout)
 constexpr double kGrace_s = 10;                   // after the window: both iperf ends report
 constexpr uint64_t kDataMark_bytes = 4096;        // more than iperf's control channel sends before the end
-constexpr auto kPoll = std::chrono::milliseconds(1);
+constexpr auto kPoll = std::chrono::microseconds(250);
 
 struct StreamParams {
   std::string server_addr;   // literal IPv4 or IPv6 address of the server endpoint
@@ -262,7 +263,33 @@ json parse_report(iperf_test* t) {
   return trim_report(r);
 }
 
-json server_body(ChildChannel& ch, const StreamParams& p, const Datapath& dp) {
+// When data first moved, on CLOCK_MONOTONIC, as each child saw it: written by the children,
+// read by the parent, in a shared anonymous page mapped before fork.
+struct StartStamps {
+  std::atomic<double> client_acked{0};      // client: a connection had kDataMark_bytes acknowledged
+  std::atomic<double> server_received{0};   // server: a connection had kDataMark_bytes received
+};
+
+class SharedStartStamps {
+ public:
+  SharedStartStamps() {
+    void* p = ::mmap(nullptr, sizeof(StartStamps), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw SystemError("mmap", errno);
+    stamps_ = new (p) StartStamps;
+  }
+  ~SharedStartStamps() {
+    stamps_->~StartStamps();
+    ::munmap(stamps_, sizeof(StartStamps));
+  }
+  SharedStartStamps(const SharedStartStamps&) = delete;
+  SharedStartStamps& operator=(const SharedStartStamps&) = delete;
+  StartStamps* get() const { return stamps_; }
+
+ private:
+  StartStamps* stamps_;
+};
+
+json server_body(ChildChannel& ch, const StreamParams& p, const Datapath& dp, StartStamps* stamps) {
   QuietStdio quiet;
   IperfTestPtr t = new_iperf_test('s', p);
   iperf_set_test_bind_address(t.get(), p.server_addr.c_str());
@@ -270,7 +297,10 @@ json server_body(ChildChannel& ch, const StreamParams& p, const Datapath& dp) {
 
   // libiperf opens its listening socket inside iperf_run_server; report ready once it is there.
   Watcher listening([&] { return listening_on(p.port); }, [&] { ch.ready(); });
-  Watcher engaged([] { return data_flowing(true); }, [&] { await_datapath(dp); });
+  Watcher engaged([] { return data_flowing(true); }, [&] {
+    stamps->server_received.store(mono_now_s());
+    await_datapath(dp);
+  });
   int rc = iperf_run_server(t.get());
   listening.stop();
   engaged.stop();
@@ -279,7 +309,7 @@ json server_body(ChildChannel& ch, const StreamParams& p, const Datapath& dp) {
   return parse_report(t.get());
 }
 
-json client_body(ChildChannel& ch, const StreamParams& p, const Datapath& dp, std::atomic<double>* started) {
+json client_body(ChildChannel& ch, const StreamParams& p, const Datapath& dp, StartStamps* stamps) {
   QuietStdio quiet;
   IperfTestPtr t = new_iperf_test('c', p);
   iperf_set_test_server_hostname(t.get(), p.server_addr.c_str());
@@ -291,7 +321,7 @@ json client_body(ChildChannel& ch, const StreamParams& p, const Datapath& dp, st
   iperf_set_test_zerocopy(t.get(), p.zerocopy ? 1 : 0);
 
   Watcher flowing([] { return data_flowing(false); }, [&] {
-    started->store(mono_now_s());
+    stamps->client_acked.store(mono_now_s());
     ch.ready();
     await_datapath(dp);
   });
@@ -299,30 +329,10 @@ json client_body(ChildChannel& ch, const StreamParams& p, const Datapath& dp, st
   flowing.stop();
   if (rc < 0) throw RunError(iperf_failure(quiet));
   if (!flowing.error().empty()) throw RunError("datapath: " + flowing.error());
-  json r = parse_report(t.get());
-  r["started_mono_s"] = started->load();
-  return r;
+  return parse_report(t.get());
 }
 
 // ---- parent side ------------------------------------------------------------------------
-
-// One CLOCK_MONOTONIC instant written by a child and read by the parent: a shared anonymous
-// page mapped before fork.
-class SharedStamp {
- public:
-  SharedStamp() {
-    void* p = ::mmap(nullptr, sizeof(std::atomic<double>), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) throw SystemError("mmap", errno);
-    stamp_ = new (p) std::atomic<double>(0);
-  }
-  ~SharedStamp() { ::munmap(stamp_, sizeof(std::atomic<double>)); }
-  SharedStamp(const SharedStamp&) = delete;
-  SharedStamp& operator=(const SharedStamp&) = delete;
-  std::atomic<double>* get() const { return stamp_; }
-
- private:
-  std::atomic<double>* stamp_;
-};
 
 Clock::time_point after_s(double s) {
   return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
@@ -414,8 +424,8 @@ class TcpStreamWorkload : public Workload {
     p.zerocopy = ctx.options.get_bool("zerocopy");
     const Datapath& dp = ctx.datapath;
 
-    SharedStamp started;
-    std::atomic<double>* stamp = started.get();
+    SharedStartStamps shared;
+    StartStamps* stamps = shared.get();
     WorkloadResult r;
     try {
       ChildProcess server = ChildProcess::spawn({
@@ -423,7 +433,7 @@ class TcpStreamWorkload : public Workload {
           .ns = ctx.topo.server().ns,
           .cgroup = dp.workload_cgroup(),
           .cpu = ctx.cpus.server_cpu,
-          .body = [p, &dp](ChildChannel& ch) { return server_body(ch, p, dp); },
+          .body = [p, &dp, stamps](ChildChannel& ch) { return server_body(ch, p, dp, stamps); },
       });
       server.await_ready(after_s(kListenTimeout_s));
 
@@ -432,12 +442,17 @@ class TcpStreamWorkload : public Workload {
           .ns = ctx.topo.client().ns,
           .cgroup = dp.workload_cgroup(),
           .cpu = ctx.cpus.client_cpu,
-          .body = [p, &dp, stamp](ChildChannel& ch) { return client_body(ch, p, dp, stamp); },
+          .body = [p, &dp, stamps](ChildChannel& ch) { return client_body(ch, p, dp, stamps); },
       });
       client.await_ready(after_s(kStartTimeout_s + kConnectTimeout_ms / 1000.0));
 
-      double t0 = stamp->load();
-      if (t0 <= 0) t0 = mono_now_s();
+      double t0 = stamps->client_acked.load();
+      if (t0 <= 0) t0 = mono_now_s();   // not reached: the client stamps before ready()
+      double rx = stamps->server_received.load();
+      if (rx > 0) {
+        r.extra["start_stamp_skew_s"] = t0 - rx;
+        t0 = std::min(t0, rx);
+      }
       double begin_at = t0 + p.omit_s, end_at = begin_at + p.duration_s;
       sleep_until_mono(begin_at);
       r.extra["hook_begin_late_s"] = mono_now_s() - begin_at;
