@@ -68,21 +68,25 @@ std::unique_ptr<Netns> Netns::create(const std::string& name) {
   int fd = -1;
   bool mounted = false;
   std::exception_ptr failure;
-  std::thread([&] {
-    try {
-      if (unshare(CLONE_NEWNET) != 0) throw SystemError("unshare(CLONE_NEWNET) for " + name, errno);
-      const std::string self = "/proc/self/task/" + std::to_string(gettid()) + "/ns/net";
-      if (mount(self.c_str(), path.c_str(), "none", MS_BIND, nullptr) != 0)
-        throw SystemError("bind mount " + self + " on " + path, errno);
-      mounted = true;
-      fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) throw SystemError("open " + path, errno);
-      rtnl::Socket sock;
-      rtnl::set_link_up(sock, "lo", false);
-    } catch (...) {
-      failure = std::current_exception();
-    }
-  }).join();
+  try {
+    std::thread([&] {
+      try {
+        if (unshare(CLONE_NEWNET) != 0) throw SystemError("unshare(CLONE_NEWNET) for " + name, errno);
+        const std::string self = "/proc/self/task/" + std::to_string(gettid()) + "/ns/net";
+        if (mount(self.c_str(), path.c_str(), "none", MS_BIND, nullptr) != 0)
+          throw SystemError("bind mount " + self + " on " + path, errno);
+        mounted = true;
+        fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) throw SystemError("open " + path, errno);
+        rtnl::Socket sock;
+        rtnl::set_link_up(sock, "lo", false);
+      } catch (...) {
+        failure = std::current_exception();
+      }
+    }).join();
+  } catch (...) {   // the thread itself could not be started
+    failure = std::current_exception();
+  }
 
   if (failure) {
     if (fd >= 0) close(fd);

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstring>
 #include <future>
+#include <ostream>
 #include <thread>
 #include <vector>
 
@@ -24,6 +25,10 @@
 #include "test_util.hpp"
 
 namespace benchlab::netns {
+
+// Readable parameter names in test output and ctest.
+void PrintTo(Family f, std::ostream* os) { *os << to_string(f); }
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
