@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,14 @@ struct DerivedRun {
 };
 DerivedRun derive(const RunRecord& r);
 
+// The DerivedRun fields by name, in declaration order: the metric keys of SummaryRow, of the
+// "derived" JSON object and of the report's summary.
+struct DerivedField {
+  const char* name;
+  double DerivedRun::*member;
+};
+std::span<const DerivedField> derived_fields();
+
 // Statistics of one metric over the repetitions of one cell x datapath.
 struct MetricSummary {
   int n = 0;
@@ -89,13 +98,16 @@ struct Report {
   ScenarioInfo scenario;
   std::vector<RunRecord> runs;
   std::vector<SummaryRow> summary;  // filled by summarize()
+  std::string summary_baseline = "kernel";   // the datapath summarize() took ratios against
   double wall_s = 0;
 };
 
 // Fills report.summary from report.runs. The baseline datapath is "kernel".
 void summarize(Report& report, const std::string& baseline = "kernel");
 
-nlohmann::json to_json(const Report& r);
+nlohmann::json to_json(const Report& r);   // keys sorted (nlohmann::json is a sorted map)
+// The text write_report writes: keys in schema order (schema_version first), 2-space indent.
+std::string to_json_text(const Report& r);
 // Throws std::runtime_error naming the problem for malformed input or a newer schema_version.
 Report from_json(const nlohmann::json& j);
 void write_report(const Report& r, const std::string& path);   // atomic (write + rename)
