@@ -1,0 +1,28 @@
+// Hand-built records for the reports tests.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "benchlab/reports/report.hpp"
+
+namespace benchlab::reports::testing {
+
+Cell make_cell(const std::string& workload, uint32_t message_size, CpuPlacement p = CpuPlacement::cross_core);
+
+// An ok run with one warm-up sample (which must not count) and one measured second carrying
+// `throughput_bps`.
+RunRecord run_with_throughput(const Cell& c, const std::string& datapath, int rep, double throughput_bps);
+
+// A report with every field set to something other than its default.
+Report full_report();
+
+// The checked-in example (tests/data/example_report.json): two stream cells and one
+// request/response cell, kernel vs sockmap, three repetitions, one failed engagement and skipped
+// XDP runs. Deterministic.
+Report example_report();
+
+// Field-by-field equality with gtest failures naming the field.
+void expect_same(const Report& a, const Report& b);
+
+}  // namespace benchlab::reports::testing

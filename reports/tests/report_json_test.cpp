@@ -1,0 +1,184 @@
+// The report file: round trips, schema versioning, one-line errors for bad input.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "benchlab/reports/report.hpp"
+#include "fixtures.hpp"
+
+namespace benchlab::reports {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const std::string kExample = std::string(BENCHLAB_REPORTS_TEST_DATA) + "/example_report.json";
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class TempDir : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "benchlab-reports-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+// The message of the std::runtime_error `f` throws; fails the test if it throws nothing.
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no exception";
+  return {};
+}
+
+TEST(ReportJson, FullReportRoundTripsFieldByField) {
+  const Report original = testing::full_report();
+  const Report back = from_json(to_json(original));
+  testing::expect_same(original, back);
+  EXPECT_EQ(to_json(back), to_json(original));
+}
+
+TEST(ReportJson, ExampleFileRoundTripsByteForByte) {
+  // Reading recomputes the derived figures and the summary; writing must reproduce the file.
+  const std::string text = slurp(kExample);
+  ASSERT_FALSE(text.empty()) << kExample;
+  const Report r = read_report(kExample);
+  EXPECT_EQ(to_json_text(r), text);
+  testing::expect_same(r, testing::example_report());
+}
+
+TEST(ReportJson, SchemaVersionComesFirstAndKeysCarryUnits) {
+  const std::string text = to_json_text(testing::full_report());
+  EXPECT_EQ(text.rfind("{\n  \"schema_version\": 1,", 0), 0u) << text.substr(0, 80);
+  const json j = to_json(testing::full_report());
+  const json& run = j["runs"][0];
+  for (const char* key : {"started_unix_s", "topology_build_ms", "topology_teardown_ms"}) EXPECT_TRUE(run.contains(key)) << key;
+  EXPECT_TRUE(run["result"].contains("latency_ns"));
+  EXPECT_TRUE(run["cell"].contains("message_size_bytes"));
+  EXPECT_TRUE(run["derived"].contains("throughput_bps"));
+  EXPECT_TRUE(run["derived"].contains("p99_us"));
+  EXPECT_EQ(run["cpu_begin"]["user_s"].size(), 2u);
+  EXPECT_EQ(j["summary"]["baseline_datapath"], "kernel");
+}
+
+TEST(ReportJson, DerivedFiguresAreRecomputedOnRead) {
+  json j = to_json(testing::full_report());
+  j["runs"][1]["derived"]["throughput_bps"] = 1;   // a stale or edited convenience copy
+  j["summary"]["rows"] = json::array();
+  const Report r = from_json(j);
+  EXPECT_DOUBLE_EQ(derive(r.runs[1]).throughput_bps, 8e9);
+  EXPECT_EQ(to_json(r)["runs"][1]["derived"]["throughput_bps"], 8e9);
+  EXPECT_FALSE(r.summary.empty());
+}
+
+TEST(ReportJson, RefusesNewerSchema) {
+  json j = to_json(testing::full_report());
+  j["schema_version"] = 7;
+  j.erase("runs");   // a newer file may look different: the version is checked first
+  EXPECT_EQ(error_of([&] { from_json(j); }), "report schema_version 7 is newer than this benchlab understands (1)");
+}
+
+TEST(ReportJson, MissingKeyIsOneLineNamingTheKey) {
+  json j = to_json(testing::full_report());
+  j["runs"][0]["cell"].erase("flows");
+  const std::string e = error_of([&] { from_json(j); });
+  EXPECT_EQ(e, "malformed report: runs[0].cell: missing key \"flows\"");
+}
+
+TEST(ReportJson, WrongTypeIsOneLineNamingTheKey) {
+  json j = to_json(testing::full_report());
+  j["runs"][0]["result"]["samples"][1]["bytes"] = "300";
+  EXPECT_EQ(error_of([&] { from_json(j); }),
+            "malformed report: runs[0].result.samples[1].bytes: expected a non-negative integer, found string \"300\"");
+
+  j = to_json(testing::full_report());
+  j["runs"][0]["status"] = "crashed";
+  EXPECT_EQ(error_of([&] { from_json(j); }),
+            "malformed report: runs[0].status: unknown run status \"crashed\" (expected ok, failed or skipped)");
+
+  j = to_json(testing::full_report());
+  j["runs"][0]["cpu_end"]["idle_s"] = json::array({1.0});
+  EXPECT_EQ(error_of([&] { from_json(j); }), "malformed report: runs[0].cpu_end.idle_s: has 1 CPUs, but user_s has 2");
+
+  j = to_json(testing::full_report());
+  j["runs"][0]["result"]["latency_ns"]["buckets"] = 3;
+  const std::string hist = error_of([&] { from_json(j); });
+  EXPECT_EQ(hist.rfind("malformed report: runs[0].result.latency_ns: ", 0), 0u) << hist;
+
+  EXPECT_EQ(error_of([&] { from_json(json::array()); }), "malformed report: top level: expected an object, found array");
+  EXPECT_EQ(error_of([&] { from_json(json{{"schema_version", "1"}}); }),
+            "malformed report: schema_version: expected an integer, found string \"1\"");
+}
+
+TEST_F(TempDir, WriteIsAtomicAndCreatesDirectories) {
+  const fs::path path = dir_ / "a" / "b" / "report.json";
+  Report r = testing::full_report();
+  write_report(r, path.string());
+  r.wall_s = 7;
+  write_report(r, path.string());   // replaces the previous file
+  EXPECT_EQ(read_report(path.string()).wall_s, 7);
+  size_t files = 0;
+  for (const auto& e : fs::directory_iterator(path.parent_path())) ++files, (void)e;
+  EXPECT_EQ(files, 1u) << "no temporary file left behind";
+}
+
+TEST_F(TempDir, ReadErrorsNameTheFile) {
+  const std::string missing = (dir_ / "missing.json").string();
+  EXPECT_EQ(error_of([&] { read_report(missing); }), missing + ": cannot open report: No such file or directory");
+
+  const std::string garbage = (dir_ / "garbage.json").string();
+  std::ofstream(garbage) << "{\"schema_version\": 1,";
+  const std::string e = error_of([&] { read_report(garbage); });
+  EXPECT_EQ(e.rfind(garbage + ": not a JSON report: parse error at line 1", 0), 0u) << e;
+  EXPECT_EQ(e.find('\n'), std::string::npos) << e;
+
+  json j = to_json(testing::full_report());
+  j["schema_version"] = 7;
+  const std::string newer = (dir_ / "newer.json").string();
+  std::ofstream(newer) << j.dump();
+  EXPECT_EQ(error_of([&] { read_report(newer); }),
+            newer + ": report schema_version 7 is newer than this benchlab understands (1)");
+
+  j = to_json(testing::full_report());
+  j["scenario"].erase("name");
+  const std::string bad = (dir_ / "bad.json").string();
+  std::ofstream(bad) << j.dump();
+  EXPECT_EQ(error_of([&] { read_report(bad); }), bad + ": malformed report: scenario: missing key \"name\"");
+}
+
+TEST(ReportJson, NonFiniteNumbersSurviveAsNull) {
+  Report r = testing::full_report();
+  r.runs[0].result.extra["undefined"] = std::nan("");
+  const json j = to_json(r);
+  EXPECT_TRUE(j["runs"][0]["result"]["extra"]["undefined"].is_null());
+  EXPECT_TRUE(std::isnan(from_json(j).runs[0].result.extra.at("undefined")));
+}
+
+// Rewrites tests/data/example_report.json from testing::example_report():
+//   BENCHLAB_EXAMPLE_REPORT=reports/tests/data/example_report.json reports_tests --gtest_also_run_disabled_tests --gtest_filter='*RegenerateExample*'
+TEST(ReportJson, DISABLED_RegenerateExample) {
+  const char* path = std::getenv("BENCHLAB_EXAMPLE_REPORT");
+  if (!path) GTEST_SKIP() << "set BENCHLAB_EXAMPLE_REPORT to the file to write";
+  write_report(testing::example_report(), path);
+}
+
+}  // namespace
+}  // namespace benchlab::reports
