@@ -32,7 +32,8 @@ Support probe_bpf() {
   int err = probe__load(skel);
   probe__destroy(skel);
   if (err == 0) return {};
-  if (err == -EPERM || err == -EACCES)
+  // EPERM: no privilege. (EACCES would be the verifier rejecting the program: a real error.)
+  if (err == -EPERM)
     return {false, "this process may not load BPF programs: " + errno_text(err) +
                        "; run as root (or with CAP_BPF and CAP_NET_ADMIN)"};
   if (err == -ENOSYS) return {false, "this kernel has no bpf() system call (CONFIG_BPF_SYSCALL=n)"};

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: GPL-2.0
+// sockmap-msg: the sender's sendmsg() hands each message straight to the receiving socket's
+// ingress queue; TCP/IP below the socket layer never sees the payload.
+//
+// Miss policy: when the peer is not in the sockhash (not yet established, outside the cgroup,
+// already closing) the message goes to the normal TCP stack (SK_PASS) and is counted as a miss.
+// Dropping it instead (SK_DROP, as the well-known tutorial does) makes sendmsg fail with EACCES
+// in the application — a benchmark must never change what the workload observes.
+#include "sockmap_common.bpf.h"
+
+SEC("sk_msg")
+int sockmap_msg_verdict(struct sk_msg_md *msg)
+{
+	struct bl_sock_key peer = {};
+	__u64 size = msg->size;
+
+	// Runs on the sending socket; the peer's key is this socket's key reversed.
+	if (!BL_FILL_KEY(&peer, msg, remote, local)) {
+		BL_COUNT(redirect_errors, 1);
+		return SK_PASS;
+	}
+	if (break_key)
+		peer.local_port = 0;   /* no socket has port 0 */
+	if (bpf_msg_redirect_hash(msg, &sock_hash, &peer, BPF_F_INGRESS) == SK_PASS) {
+		BL_COUNT(redirected, 1);
+		BL_COUNT(redirected_bytes, size);
+		return SK_PASS;
+	}
+	BL_COUNT(misses, 1);
+	BL_COUNT(miss_bytes, size);
+	return SK_PASS;
+}

@@ -1,0 +1,380 @@
+// Lifecycle: open the skeleton → set rodata knobs and map size → load → create the run's cgroup
+// → attach the verdict program to the sockhash → attach sockops to the cgroup (bpf_link).
+// Teardown runs in exactly the reverse order through member destructors.
+#include "benchlab/bpf/sockhash_redirect.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <functional>
+#include <set>
+#include <thread>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <fmt/format.h>
+
+#include "benchlab/bpf/register.hpp"
+#include "benchlab/core/error.hpp"
+#include "cgroup_dir.hpp"
+#include "internal.hpp"
+#include "sockmap_msg.skel.h"
+#include "sockmap_skb.skel.h"
+
+namespace benchlab::bpf {
+
+namespace {
+
+const char* mode_name(SockmapMode m) { return m == SockmapMode::msg ? "sockmap-msg" : "sockmap-skb"; }
+
+}  // namespace
+
+const char* carried_bytes_key(SockmapMode m) {
+  return m == SockmapMode::msg ? "redirected_bytes" : "delivered_bytes";
+}
+
+namespace {
+
+// The loaded object, independent of which of the two skeletons made it.
+struct LoadedObject {
+  std::function<void()> destroy;
+  bpf_program* sockops = nullptr;
+  bpf_program* verdict = nullptr;
+  bpf_map* sock_hash = nullptr;
+  bpf_map* counters = nullptr;
+  bpf_attach_type verdict_attach{};
+};
+
+[[noreturn]] void throw_load_error(const char* who, const char* step, int err) {
+  if (err < 0) err = -err;
+  // EPERM is a missing privilege; EACCES from a load is the verifier saying no, which is a bug
+  // in our program (or a kernel that lacks something the probes did not check), not a skip.
+  if (err == EPERM)
+    throw UnsupportedError(fmt::format("{}: {} failed: {}; needs root (CAP_BPF, CAP_NET_ADMIN)", who,
+                                       step, errno_text(err)));
+  throw RunError(fmt::format("{}: {} failed: {} (rerun with --verbose for libbpf's log)", who, step,
+                             errno_text(err)));
+}
+
+template <class Skel>
+LoadedObject load(const char* who, Skel* (*open)(const bpf_object_open_opts*), int (*load_fn)(Skel*),
+                  void (*destroy)(Skel*), const SockhashRedirectConfig& cfg,
+                  bpf_program* (*verdict_prog)(Skel*), bpf_attach_type verdict_attach) {
+  install_libbpf_log();
+  Skel* skel = open(nullptr);
+  if (!skel) throw_load_error(who, "opening the BPF object", errno);
+  skel->rodata->break_key = cfg.test_break_key;
+  int err = bpf_map__set_max_entries(skel->maps.sock_hash, cfg.max_sockets);
+  if (!err) err = load_fn(skel);
+  if (err) {
+    destroy(skel);
+    throw_load_error(who, "loading the BPF programs", err);
+  }
+  LoadedObject o;
+  o.destroy = [skel, destroy] { destroy(skel); };
+  o.sockops = skel->progs.sockmap_sockops;
+  o.verdict = verdict_prog(skel);
+  o.sock_hash = skel->maps.sock_hash;
+  o.counters = skel->maps.counters;
+  o.verdict_attach = verdict_attach;
+  return o;
+}
+
+std::string cgroup_name(const std::string& run_id) {
+  if (run_id.empty() || run_id.find('/') != std::string::npos || run_id == "." || run_id == "..")
+    throw RunError("sockmap: run id '" + run_id + "' cannot name a cgroup");
+  std::string base = run_id.rfind("bl-", 0) == 0 ? run_id : "bl-" + run_id;
+  return base + "-sockmap";
+}
+
+}  // namespace
+
+// Members in attach order; C++ destroys them in reverse, which is the teardown order.
+struct SockhashRedirect::State {
+  struct Object {
+    LoadedObject o;
+    ~Object() {
+      if (o.destroy) o.destroy();
+    }
+  };
+  struct VerdictAttachment {
+    int prog_fd = -1, map_fd = -1;
+    bpf_attach_type type{};
+    ~VerdictAttachment() {
+      if (prog_fd >= 0) bpf_prog_detach2(prog_fd, map_fd, type);
+    }
+  };
+  struct CgroupLink {
+    bpf_link* link = nullptr;
+    ~CgroupLink() {
+      if (!link) return;
+      // Detach now even if a forked workload child still holds a copy of the link's fd.
+      bpf_link_detach(bpf_link__fd(link));
+      bpf_link__destroy(link);
+    }
+  };
+
+  Object obj;
+  std::unique_ptr<CgroupDir> cgroup;
+  VerdictAttachment verdict;
+  CgroupLink sockops;
+};
+
+SockhashRedirect::SockhashRedirect(const SockhashRedirectConfig& cfg)
+    : mode_(cfg.mode), await_timeout_(cfg.await_timeout), st_(std::make_unique<State>()) {
+  const char* who = mode_name(mode_);
+  std::string cg_path = std::string(kCgroupRoot) + "/" + cgroup_name(cfg.run_id);
+  if (mode_ == SockmapMode::msg)
+    st_->obj.o = load<sockmap_msg>(who, sockmap_msg__open_opts, sockmap_msg__load, sockmap_msg__destroy,
+                                   cfg, [](sockmap_msg* s) { return s->progs.sockmap_msg_verdict; },
+                                   BPF_SK_MSG_VERDICT);
+  else
+    st_->obj.o = load<sockmap_skb>(who, sockmap_skb__open_opts, sockmap_skb__load, sockmap_skb__destroy,
+                                   cfg, [](sockmap_skb* s) { return s->progs.sockmap_skb_verdict; },
+                                   BPF_SK_SKB_STREAM_VERDICT);
+  const LoadedObject& o = st_->obj.o;
+
+  st_->cgroup = std::make_unique<CgroupDir>(cg_path);
+
+  int prog_fd = bpf_program__fd(o.verdict), map_fd = bpf_map__fd(o.sock_hash);
+  if (bpf_prog_attach(prog_fd, map_fd, o.verdict_attach, 0) != 0)
+    throw_load_error(who, "attaching the verdict program to the sockhash", errno);
+  st_->verdict = {prog_fd, map_fd, o.verdict_attach};
+
+  bpf_link* link = bpf_program__attach_cgroup(o.sockops, st_->cgroup->fd());
+  if (!link) throw_load_error(who, ("attaching sockops to " + cg_path).c_str(), errno);
+  st_->sockops.link = link;
+}
+
+SockhashRedirect::~SockhashRedirect() = default;
+
+std::string SockhashRedirect::name() const { return mode_name(mode_); }
+
+std::string SockhashRedirect::workload_cgroup() const { return st_->cgroup->path(); }
+
+int SockhashRedirect::sockhash_fd() const { return bpf_map__fd(st_->obj.o.sock_hash); }
+
+Counters SockhashRedirect::read_counters() const {
+  int ncpu = libbpf_num_possible_cpus();
+  if (ncpu <= 0) throw SystemError("libbpf_num_possible_cpus", -ncpu);
+  std::vector<bl_sockmap_counters> per_cpu(static_cast<size_t>(ncpu));
+  uint32_t key = 0;
+  if (bpf_map__lookup_elem(st_->obj.o.counters, &key, sizeof key, per_cpu.data(),
+                           per_cpu.size() * sizeof(bl_sockmap_counters), 0) != 0)
+    throw SystemError(name() + ": reading counters", errno);
+  bl_sockmap_counters s{};
+  for (const auto& c : per_cpu) {
+    s.inserted += c.inserted;
+    s.insert_errors += c.insert_errors;
+    s.redirected += c.redirected;
+    s.redirected_bytes += c.redirected_bytes;
+    s.misses += c.misses;
+    s.miss_bytes += c.miss_bytes;
+    s.redirect_errors += c.redirect_errors;
+  }
+  return {
+      {"inserted", s.inserted},
+      {"insert_errors", s.insert_errors},
+      {mode_ == SockmapMode::msg ? "redirected_msgs" : "delivered_skbs", s.redirected},
+      {carried_bytes_key(mode_), s.redirected_bytes},
+      {"misses", s.misses},
+      {"miss_bytes", s.miss_bytes},
+      {"redirect_errors", s.redirect_errors},
+  };
+}
+
+void SockhashRedirect::await_socket(int fd) const {
+  bl_sock_key own = sock_key_of(fd, false);
+  bl_sock_key peer = reversed(own);
+  uint64_t cookie = 0;
+  socklen_t len = sizeof cookie;
+  if (getsockopt(fd, SOL_SOCKET, SO_COOKIE, &cookie, &len) != 0)
+    throw SystemError(name() + ": getsockopt(SO_COOKIE)", errno);
+
+  // The sockhash is the truth: a user-space lookup returns the socket's cookie. (bpftool map
+  // dump shows no entries for a sockhash, so it cannot be used to check this by hand.)
+  int map_fd = sockhash_fd();
+  auto deadline = std::chrono::steady_clock::now() + await_timeout_;
+  auto pause = std::chrono::microseconds(100);
+  bool own_in = false, peer_in = false;
+  for (;;) {
+    uint64_t v = 0;
+    own_in = bpf_map_lookup_elem(map_fd, &own, &v) == 0 && v == cookie;
+    // The peer must be there too, or this socket's first messages would miss.
+    peer_in = own_in && bpf_map_lookup_elem(map_fd, &peer, &v) == 0;
+    if (own_in && peer_in) return;
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::microseconds(10000));
+  }
+  double secs = std::chrono::duration<double>(await_timeout_).count();
+  throw RunError(fmt::format("{}: {}socket {}: not in sockhash after {:g} s", name(),
+                             own_in ? "peer of " : "", to_string(own), secs));
+}
+
+Engagement SockhashRedirect::check_engagement(const Counters& delta, const WorkloadResult& r) const {
+  return evaluate_sockmap_engagement(mode_, delta, r);
+}
+
+// --- keys ----------------------------------------------------------------------------------
+
+namespace {
+
+void put_addr(const sockaddr_storage& ss, uint32_t ip[4], uint32_t* port) {
+  std::memset(ip, 0, 16);
+  if (ss.ss_family == AF_INET) {
+    const auto& sin = reinterpret_cast<const sockaddr_in&>(ss);
+    ip[2] = htonl(0xffff);
+    std::memcpy(&ip[3], &sin.sin_addr, 4);
+    *port = ntohs(sin.sin_port);
+  } else if (ss.ss_family == AF_INET6) {
+    const auto& sin6 = reinterpret_cast<const sockaddr_in6&>(ss);
+    std::memcpy(ip, &sin6.sin6_addr, 16);
+    *port = ntohs(sin6.sin6_port);
+  } else {
+    throw RunError("sockmap: socket family " + std::to_string(ss.ss_family) + " is not IPv4/IPv6");
+  }
+}
+
+std::string addr_str(const uint32_t ip[4], uint32_t port) {
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (ip[0] == 0 && ip[1] == 0 && ip[2] == htonl(0xffff)) {
+    inet_ntop(AF_INET, &ip[3], buf, sizeof buf);
+    return fmt::format("{}:{}", buf, port);
+  }
+  inet_ntop(AF_INET6, ip, buf, sizeof buf);
+  return fmt::format("[{}]:{}", buf, port);
+}
+
+}  // namespace
+
+bl_sock_key sock_key_of(int fd, bool peer) {
+  sockaddr_storage local{}, remote{};
+  socklen_t ll = sizeof local, rl = sizeof remote;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &ll) != 0) throw SystemError("getsockname", errno);
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&remote), &rl) != 0) throw SystemError("getpeername", errno);
+  bl_sock_key k{};
+  put_addr(local, k.local_ip, &k.local_port);
+  put_addr(remote, k.remote_ip, &k.remote_port);
+  return peer ? reversed(k) : k;
+}
+
+bl_sock_key reversed(const bl_sock_key& k) {
+  bl_sock_key r{};
+  std::memcpy(r.local_ip, k.remote_ip, sizeof r.local_ip);
+  std::memcpy(r.remote_ip, k.local_ip, sizeof r.remote_ip);
+  r.local_port = k.remote_port;
+  r.remote_port = k.local_port;
+  return r;
+}
+
+std::string to_string(const bl_sock_key& k) {
+  return addr_str(k.local_ip, k.local_port) + "<-" + addr_str(k.remote_ip, k.remote_port);
+}
+
+// --- engagement ----------------------------------------------------------------------------
+
+namespace {
+
+uint64_t get(const Counters& c, const std::string& k) {
+  auto it = c.find(k);
+  return it == c.end() ? 0 : it->second;
+}
+
+std::string pct(double share) { return fmt::format("{:.2f}%", share * 100.0); }
+
+}  // namespace
+
+Engagement evaluate_sockmap_engagement(SockmapMode mode, const Counters& delta, const WorkloadResult& r) {
+  const char* who = mode_name(mode);
+  Engagement e;
+  e.checked = true;
+
+  uint64_t received = 0;
+  for (const auto& s : r.samples)
+    if (!s.warmup) received += s.bytes;
+  uint64_t redirected = get(delta, carried_bytes_key(mode));
+  const char* verb = mode == SockmapMode::msg ? "redirected" : "delivered through the psock";
+  uint64_t missed = get(delta, "miss_bytes");
+
+  if (received == 0) {
+    e.ok = false;
+    e.carried_share = 0;
+    e.message = fmt::format("{}: the workload received no payload in the measured window, so "
+                            "nothing shows the datapath carried it", who);
+    return e;
+  }
+  // Both figures are over the measured window. redirected can exceed received: request/response
+  // workloads may count one direction only, and data in flight at the window's edges shifts a
+  // little either way, which is why the bound is 99% and not 100%.
+  double coverage = double(redirected) / double(received);
+  double own = redirected + missed ? double(redirected) / double(redirected + missed) : 0.0;
+  e.carried_share = std::min({1.0, coverage, own});
+  if (coverage < kMinCarriedShare || own < kMinCarriedShare) {
+    e.ok = false;
+    e.message = fmt::format(
+        "{}: {} {} B = {} of the {} B the workload received in the window, and {} of the "
+        "bytes its verdicts saw ({} B missed the sockhash); at least {} of both are required",
+        who, verb, redirected, pct(coverage), received, pct(own), missed, pct(kMinCarriedShare));
+    return e;
+  }
+
+  if (mode == SockmapMode::skb) {
+    e.message = fmt::format("{}: {} {} of received bytes ({} B missed); the payload "
+                            "crosses the link by design, so link counters prove nothing here",
+                            who, verb, pct(std::min(1.0, coverage)), missed);
+    return e;
+  }
+
+  // From outside BPF: with sk_msg redirection the payload never becomes packets, so the links
+  // carry only connection set-up and teardown. Each connection opened in the window inserts two
+  // sockets and costs at most ~10 packets (3-way handshake, FIN/ACK each way, a stray ACK), so
+  // kLinkPacketsPerSocket = 6 per inserted socket. kLinkSlackPackets absorbs link-local noise
+  // (IPv6 ND/MLD on a fresh veth). Any real share of the payload through TCP would exceed this:
+  // one packet per message at least, or per 64 KiB of a stream.
+  // "link.<role>.<ifname>.rx_packets": the same interface may appear under both roles (a
+  // loopback topology), so count each ifname once.
+  std::map<std::string, uint64_t> rx_by_if;
+  const std::string prefix = "link.", suffix = ".rx_packets";
+  for (const auto& [k, v] : delta) {
+    if (k.rfind(prefix, 0) != 0 || k.size() <= suffix.size() ||
+        k.compare(k.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    std::string mid = k.substr(prefix.size(), k.size() - prefix.size() - suffix.size());
+    size_t dot = mid.find('.');
+    if (dot == std::string::npos) continue;
+    std::string ifname = mid.substr(dot + 1);
+    rx_by_if[ifname] = std::max(rx_by_if[ifname], v);
+  }
+  uint64_t sockets = get(delta, "inserted");
+  uint64_t allowed = kLinkSlackPackets + kLinkPacketsPerSocket * sockets;
+  if (rx_by_if.empty()) {
+    e.message = fmt::format("{}: redirected {} of received bytes; no link counters were given, so "
+                            "only BPF's own counters were checked", who, pct(std::min(1.0, coverage)));
+    return e;
+  }
+  uint64_t link_rx = 0;
+  std::string ifs;
+  for (const auto& [ifname, v] : rx_by_if) {
+    link_rx += v;
+    ifs += (ifs.empty() ? "" : "+") + ifname;
+  }
+  if (link_rx > allowed) {
+    e.ok = false;
+    e.message = fmt::format(
+        "{}: BPF counted {} of received bytes as redirected, but {} received {} packets in the "
+        "window, more than the {} allowed for connection set-up/teardown ({} + {} per socket "
+        "inserted): the payload went through TCP/IP", who, pct(std::min(1.0, coverage)), ifs,
+        link_rx, allowed, kLinkSlackPackets, kLinkPacketsPerSocket);
+    return e;
+  }
+  e.message = fmt::format("{}: redirected {} of received bytes; {} received {} packets (≤ {} allowed)",
+                          who, pct(std::min(1.0, coverage)), ifs, link_rx, allowed);
+  return e;
+}
+
+}  // namespace benchlab::bpf

@@ -1,0 +1,78 @@
+// The engagement rule on synthetic counters: no kernel needed.
+#include <gtest/gtest.h>
+
+#include "benchlab/bpf/sockhash_redirect.hpp"
+
+namespace bl = benchlab;
+using benchlab::bpf::evaluate_sockmap_engagement;
+using benchlab::bpf::SockmapMode;
+
+namespace {
+
+bl::WorkloadResult received(uint64_t warmup_bytes, uint64_t measured_bytes) {
+  bl::WorkloadResult r;
+  r.samples.push_back({0, 1, warmup_bytes, 0, 0, true});
+  r.samples.push_back({1, 1, measured_bytes / 2, 0, 0, false});
+  r.samples.push_back({2, 1, measured_bytes - measured_bytes / 2, 0, 0, false});
+  return r;
+}
+
+TEST(SockmapEngagement, PassesWhenNearlyAllBytesRedirectedAndLinksQuiet) {
+  bl::Counters d{{"redirected_bytes", 1'000'000}, {"miss_bytes", 0}, {"inserted", 0},
+                 {"link.client.lo.rx_packets", 3}, {"link.server.lo.rx_packets", 3}};
+  auto e = evaluate_sockmap_engagement(SockmapMode::msg, d, received(5'000'000, 1'000'500));
+  EXPECT_TRUE(e.checked);
+  EXPECT_TRUE(e.ok) << e.message;
+  EXPECT_NEAR(e.carried_share, 0.9995, 1e-4);
+}
+
+TEST(SockmapEngagement, WarmupBytesDoNotCount) {
+  // Counters cover the window only; comparing with warm-up included would halve the share.
+  bl::Counters d{{"delivered_bytes", 1'000'000}};
+  auto e = evaluate_sockmap_engagement(SockmapMode::skb, d, received(1'000'000, 1'000'000));
+  EXPECT_TRUE(e.ok) << e.message;
+}
+
+TEST(SockmapEngagement, FailsOnLowCoverage) {
+  bl::Counters d{{"delivered_bytes", 900'000}};
+  auto e = evaluate_sockmap_engagement(SockmapMode::skb, d, received(0, 1'000'000));
+  EXPECT_FALSE(e.ok);
+  EXPECT_NE(e.message.find("90.00%"), std::string::npos) << e.message;
+}
+
+TEST(SockmapEngagement, FailsOnMissesEvenIfCoverageLooksFine) {
+  // Request/response: redirected bytes may be twice what one side counts as received.
+  bl::Counters d{{"redirected_bytes", 2'000'000}, {"miss_bytes", 100'000}};
+  auto e = evaluate_sockmap_engagement(SockmapMode::msg, d, received(0, 1'000'000));
+  EXPECT_FALSE(e.ok);
+  EXPECT_NE(e.message.find("100000 B missed"), std::string::npos) << e.message;
+}
+
+TEST(SockmapEngagement, FailsWhenNothingReceived) {
+  auto e = evaluate_sockmap_engagement(SockmapMode::msg, {{"redirected_bytes", 10}}, received(5, 0));
+  EXPECT_FALSE(e.ok);
+}
+
+TEST(SockmapEngagement, MsgFailsWhenTheLinkCarriedThePayload) {
+  bl::Counters d{{"redirected_bytes", 1'000'000}, {"inserted", 2},
+                 {"link.client.veth-c.rx_packets", 500}, {"link.server.veth-s.rx_packets", 600}};
+  auto e = evaluate_sockmap_engagement(SockmapMode::msg, d, received(0, 1'000'000));
+  EXPECT_FALSE(e.ok);
+  EXPECT_NE(e.message.find("1100 packets"), std::string::npos) << e.message;
+}
+
+TEST(SockmapEngagement, MsgAllowsSetupTeardownPerInsertedSocket) {
+  // 100 connections opened in the window (tcp_crr): 200 sockets, ~7-10 packets per connection.
+  bl::Counters d{{"redirected_bytes", 1'000'000}, {"inserted", 200},
+                 {"link.client.lo.rx_packets", 1000}, {"link.server.lo.rx_packets", 1000}};
+  auto e = evaluate_sockmap_engagement(SockmapMode::msg, d, received(0, 1'000'000));
+  EXPECT_TRUE(e.ok) << e.message;   // lo counted once: 1000 <= 32 + 6*200
+}
+
+TEST(SockmapEngagement, SkbIgnoresLinkCounters) {
+  bl::Counters d{{"delivered_bytes", 1'000'000}, {"link.client.lo.rx_packets", 100000}};
+  auto e = evaluate_sockmap_engagement(SockmapMode::skb, d, received(0, 1'000'000));
+  EXPECT_TRUE(e.ok) << e.message;
+}
+
+}  // namespace
