@@ -62,6 +62,8 @@ constexpr double kStartTimeout_s = 10;            // client child: start to firs
 constexpr double kGrace_s = 10;                   // after the window: both iperf ends report
 constexpr uint64_t kDataMark_bytes = 4096;        // more than iperf's control channel sends before the end
 constexpr auto kPoll = std::chrono::microseconds(250);
+constexpr uint32_t kMaxBlksize_bytes = 1024 * 1024;   // iperf 3.12 MAX_BLOCKSIZE (checked only by its CLI)
+constexpr uint32_t kMaxStreams = 128;                 // iperf 3.12 MAX_STREAMS (likewise)
 
 struct StreamParams {
   std::string server_addr;   // literal IPv4 or IPv6 address of the server endpoint
@@ -413,6 +415,12 @@ void fill_extra(const json& sender, const json& receiver, WorkloadResult& r) {
 class TcpStreamWorkload : public Workload {
  public:
   WorkloadResult run(const WorkloadContext& ctx) override {
+    if (ctx.cell.message_size < 1 || ctx.cell.message_size > kMaxBlksize_bytes)
+      throw RunError("tcp_stream: message_size " + std::to_string(ctx.cell.message_size) +
+                     " is outside iperf's 1.." + std::to_string(kMaxBlksize_bytes) + " bytes");
+    if (ctx.cell.flows < 1 || ctx.cell.flows > kMaxStreams)
+      throw RunError("tcp_stream: flows " + std::to_string(ctx.cell.flows) + " is outside iperf's 1.." +
+                     std::to_string(kMaxStreams));
     StreamParams p;
     p.server_addr = ctx.topo.server().addr.str();
     p.port = int(ctx.options.get_int("port"));

@@ -215,5 +215,11 @@ TEST_F(TcpStreamTest, UnreachableServerIsRunError) {
   expect_bounded_failure([&] { run(split, 1024, 1); }, "client");
 }
 
+TEST_F(TcpStreamTest, OutOfRangeCellIsRunErrorBeforeAnyProcess) {
+  auto topo = loopback(netns::Family::ipv4);
+  EXPECT_THROW(run(*topo, 2 * 1024 * 1024, 1), RunError);
+  EXPECT_THROW(run(*topo, 1024, 129), RunError);
+}
+
 }  // namespace
 }  // namespace benchlab
