@@ -149,17 +149,16 @@ struct Transfer {
 
 // Server and client are forked like workload children: join the cgroup (or not), enter the
 // namespace, await the readiness barrier, then move kBytes each way.
-Transfer transfer(const ScratchNs& ns, const blb::SockhashRedirect* dp, bool join_cgroup, const Conn& c,
-                  uint16_t port) {
+Transfer transfer(int server_nsfd, int client_nsfd, const blb::SockhashRedirect* dp, bool join_cgroup,
+                  const Conn& c, uint16_t port) {
   auto deadline = bl::Clock::now() + std::chrono::seconds(30);
   std::string cg = dp && join_cgroup ? dp->workload_cgroup() : "";
-  int nsfd = ns.fd();
 
   bl::ChildSpec server;
   server.role = "server";
   server.cgroup = cg;
   server.body = [&](bl::ChildChannel& ch) -> nlohmann::json {
-    if (setns(nsfd, CLONE_NEWNET) != 0) throw bl::SystemError("setns", errno);
+    if (setns(server_nsfd, CLONE_NEWNET) != 0) throw bl::SystemError("setns", errno);
     int l = ::socket(c.listen_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int one = 1;
     setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -188,7 +187,7 @@ Transfer transfer(const ScratchNs& ns, const blb::SockhashRedirect* dp, bool joi
   client.role = "client";
   client.cgroup = cg;
   client.body = [&](bl::ChildChannel&) -> nlohmann::json {
-    if (setns(nsfd, CLONE_NEWNET) != 0) throw bl::SystemError("setns", errno);
+    if (setns(client_nsfd, CLONE_NEWNET) != 0) throw bl::SystemError("setns", errno);
     int s = ::socket(c.client_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     set_timeouts(s);
     socklen_t len;
@@ -216,6 +215,11 @@ Transfer transfer(const ScratchNs& ns, const blb::SockhashRedirect* dp, bool joi
   }
   if (!errors.empty()) throw bl::RunError(errors);
   return t;
+}
+
+Transfer transfer(const ScratchNs& ns, const blb::SockhashRedirect* dp, bool join_cgroup, const Conn& c,
+                  uint16_t port) {
+  return transfer(ns.fd(), ns.fd(), dp, join_cgroup, c, port);
 }
 
 bl::Counters minus(const bl::Counters& a, const bl::Counters& b) {
@@ -414,6 +418,51 @@ TEST_P(SockmapTest, TeardownLeavesNothingBehind) {
     if (!gone) usleep(20000);
   }
   EXPECT_TRUE(gone) << "programs still loaded 2 s after teardown";
+}
+
+// Over the netns module's veth topology, with link counters read through netlink and keyed as
+// the runner keys them: the engagement check's outside view on a real link.
+TEST_P(SockmapTest, VethTopologyEngagesAndLinkStaysQuiet) {
+  REQUIRE_ROOT();
+  namespace nn = benchlab::netns;
+  for (auto fam : {nn::Family::ipv4, nn::Family::ipv6}) {
+    SCOPED_TRACE(nn::to_string(fam));
+    nn::TopologyOptions topts;
+    topts.family = fam;
+    topts.run_id = "bpft" + std::to_string(getpid() % 100000) + (fam == nn::Family::ipv4 ? "a" : "b");
+    auto topo = nn::make_veth(topts);
+    auto dp = make(GetParam(), topts.run_id);
+    auto link_counters = [&] {
+      bl::Counters c;
+      for (const auto* ep : {&topo->client(), &topo->server()}) {
+        auto st = nn::read_link_stats(*ep);
+        std::string role = ep == &topo->client() ? "client" : "server";
+        c["link." + role + "." + ep->ifname + ".rx_packets"] = st.rx_packets;
+        c["link." + role + "." + ep->ifname + ".tx_packets"] = st.tx_packets;
+      }
+      return c;
+    };
+    auto before = dp->read_counters();
+    auto lbefore = link_counters();
+    int af = fam == nn::Family::ipv4 ? AF_INET : AF_INET6;
+    Conn c{af, topo->server().addr.str(), af, topo->server().addr.str()};
+    Transfer t = transfer(topo->server().ns->fd(), topo->client().ns->fd(), dp.get(), true, c, 5360);
+    auto delta = minus(dp->read_counters(), before);
+    for (const auto& [k, v] : minus(link_counters(), lbefore)) delta[k] = v;
+    EXPECT_EQ(t.server_got, kBytes);
+    EXPECT_EQ(t.client_got, kBytes);
+    auto e = dp->check_engagement(delta, result_of(t));
+    std::printf("  %s\n", e.message.c_str());
+    EXPECT_TRUE(e.ok) << e.message << " | " << dump(delta);
+    EXPECT_EQ(delta["inserted"], 2u) << dump(delta);
+    uint64_t link_rx = 0;
+    for (const auto& [k, v] : delta)
+      if (k.find(".rx_packets") != std::string::npos) link_rx += v;
+    if (GetParam() == blb::SockmapMode::msg)
+      EXPECT_LT(link_rx, 30u) << dump(delta);    // handshake + teardown only
+    else
+      EXPECT_GT(link_rx, kBytes / 65536) << dump(delta);   // the payload did cross the veth
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, SockmapTest,
