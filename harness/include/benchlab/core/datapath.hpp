@@ -12,9 +12,15 @@
 #include "benchlab/core/cell.hpp"
 #include "benchlab/core/options.hpp"
 #include "benchlab/core/results.hpp"
+#include "benchlab/netns/topology.hpp"
 
 namespace benchlab {
-namespace netns { class Topology; }
+
+// Where a workload's client connects.
+struct ConnectTarget {
+  netns::IpAddress addr;
+  uint16_t port = 0;
+};
 
 struct DatapathContext {
   const netns::Topology& topo;
@@ -29,6 +35,14 @@ class Datapath {
  public:
   virtual ~Datapath() = default;
   virtual std::string name() const = 0;
+
+  // Where the client of a workload connects to reach `port` on the server endpoint. Called in
+  // the parent before the client starts. The baseline (and any datapath that does not sit in
+  // the path) returns the server itself; a proxy datapath starts its proxy for that port (once)
+  // and returns the proxy's address.
+  virtual ConnectTarget client_target(const netns::Endpoint& server, uint16_t port) const {
+    return {server.addr, port};
+  }
 
   // A cgroup v2 directory every workload process must join before opening sockets, or "".
   virtual std::string workload_cgroup() const { return {}; }
