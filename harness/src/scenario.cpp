@@ -12,6 +12,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <string_view>
 
 #include <toml++/toml.h>
 
@@ -37,10 +38,11 @@ class Validator {
   [[noreturn]] void fail(const toml::node* n, const std::string& key, const std::string& reason) const {
     std::string f = file_;
     int line = 0;
-    if (n) {
+    // The root table's line says nothing (a missing key has no position).
+    if (n && n != root_) {
       const auto& src = n->source();
-      if (src.path && *src.path == "--set") f = "--set";
-      line = int(src.begin.line);
+      if (src.path && *src.path == "--set") f = "--set";   // one line of its own: no line number
+      else line = int(src.begin.line);
     }
     throw ScenarioError(f, line, key, reason);
   }
@@ -210,11 +212,13 @@ class Validator {
 
   std::string file_;
   const Registries& reg_;
+  const toml::node* root_ = nullptr;
 };
 
 ScenarioSpec Validator::run(const toml::table& root) {
   ScenarioSpec s;
   s.file = file_;
+  root_ = &root;
   check_keys(root, "", {"schema_version", "name", "description", "duration_s", "warmup_s", "repetitions",
                         "datapaths", "workloads", "topology", "matrix", "datapath", "workload", "limits"});
 
@@ -335,15 +339,68 @@ ScenarioSpec Validator::run(const toml::table& root) {
   return s;
 }
 
-// Deep-merges `src` into `dst`: tables merge, anything else replaces.
-void merge_into(toml::table& dst, const toml::table& src) {
+// Deep-merges `src` into `dst`: tables merge, anything else replaces. Nodes are moved, not
+// copied: toml++ drops the source region on copy, and errors must name --set.
+void merge_into(toml::table& dst, toml::table&& src) {
   for (auto&& [k, v] : src) {
     if (v.is_table() && dst.get(k) && dst.get(k)->is_table()) {
-      merge_into(*dst.get(k)->as_table(), *v.as_table());
+      merge_into(*dst.get(k)->as_table(), std::move(*v.as_table()));
+    } else if (auto* t = v.as_table()) {
+      dst.insert_or_assign(k, std::move(*t));
+    } else if (auto* a = v.as_array()) {
+      dst.insert_or_assign(k, std::move(*a));
     } else {
-      dst.insert_or_assign(k, v);
+      v.visit([&](auto&& x) { dst.insert_or_assign(k, std::move(x)); });
     }
   }
+}
+
+// toml++ recurses once per level of table nesting when it builds and frees a document, so a
+// dotted key of ~60000 segments ([a.a.a...], 120 KB) overflows the stack. Scenarios nest three
+// levels; refuse any dotted key (header or assignment) of more than kMaxKeySegments segments
+// before parsing. Returns the 1-based line of the first such key, or 0.
+constexpr int kMaxKeySegments = 32;
+int overlong_dotted_key(std::string_view text) {
+  int line = 1, dots = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\n') {
+      ++line;
+      dots = 0;
+    } else if (c == '#') {
+      while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
+    } else if (c == '"' || c == '\'') {
+      // A string (a quoted key segment or a value) is skipped whole; it may span lines.
+      const bool multi = text.compare(i, 3, std::string(3, c)) == 0;
+      const std::string_view quote = text.substr(i, multi ? 3 : 1);
+      size_t j = i + quote.size();
+      while (j < text.size() && text.compare(j, quote.size(), quote) != 0) {
+        if (c == '"' && text[j] == '\\' && j + 1 < text.size()) ++j;   // an escaped character
+        if (text[j] == '\n') {
+          ++line;
+          if (!multi) break;   // unterminated; toml++ reports it
+        }
+        ++j;
+      }
+      if (j < text.size() && text[j] == c) {
+        j += quote.size();
+        for (int extra = 0; multi && extra < 2 && j < text.size() && text[j] == c; ++extra) ++j;   // """a""""
+        --j;
+      }
+      i = j;
+    } else if (c == '.') {
+      if (++dots >= kMaxKeySegments) return line;
+    } else if (!std::isalnum((unsigned char)c) && c != '_' && c != '-' && c != ' ' && c != '\t') {
+      dots = 0;   // '=', brackets, braces, commas: a new key starts after them
+    }
+  }
+  return 0;
+}
+
+void check_nesting(std::string_view text, const std::string& name, const std::string& key) {
+  if (int line = overlong_dotted_key(text))
+    throw ScenarioError(name, name == "--set" ? 0 : line, key,
+                        "dotted key nested deeper than " + std::to_string(kMaxKeySegments) + " levels");
 }
 
 void apply_override(toml::table& root, const std::string& ov) {
@@ -351,6 +408,7 @@ void apply_override(toml::table& root, const std::string& ov) {
   if (eq == std::string::npos || eq == 0)
     throw ScenarioError("--set", 0, ov, "expected key=value (e.g. duration_s=2 or matrix.message_size=[64,1024])");
   std::string key = ov.substr(0, eq), value = ov.substr(eq + 1);
+  check_nesting(ov, "--set", key.size() > 40 ? key.substr(0, 40) + "..." : key);
   toml::table t;
   try {
     t = toml::parse(std::string_view(key + " = " + value), std::string_view("--set"));
@@ -368,7 +426,7 @@ void apply_override(toml::table& root, const std::string& ov) {
       throw ScenarioError("--set", 0, key, std::string("not a valid key=value: ") + std::string(e.description()));
     }
   }
-  merge_into(root, t);
+  merge_into(root, std::move(t));
 }
 
 }  // namespace
@@ -400,6 +458,7 @@ ScenarioSpec parse_scenario(const std::string& text, const std::string& name, co
   if (text.size() > kMaxFileBytes)
     throw ScenarioError(name, 0, "", "file is larger than 1 MiB; not a scenario");
   if (text.find('\0') != std::string::npos) throw ScenarioError(name, 0, "", "contains NUL bytes; not a TOML text file");
+  check_nesting(text, name, "");
   toml::table root;
   try {
     root = toml::parse(std::string_view(text), std::string_view(name));
