@@ -1,6 +1,8 @@
 // The console table.
 #include <gtest/gtest.h>
 
+#include <iostream>
+
 #include "benchlab/reports/report.hpp"
 #include "fixtures.hpp"
 
