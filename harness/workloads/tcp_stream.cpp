@@ -66,8 +66,10 @@ constexpr uint32_t kMaxBlksize_bytes = 1024 * 1024;   // iperf 3.12 MAX_BLOCKSIZ
 constexpr uint32_t kMaxStreams = 128;                 // iperf 3.12 MAX_STREAMS (likewise)
 
 struct StreamParams {
-  std::string server_addr;   // literal IPv4 or IPv6 address of the server endpoint
-  int port = 5201;
+  std::string server_addr;   // literal IPv4 or IPv6 address the server listens on
+  int port = 5201;           // port the server listens on (iperf's control and data connections)
+  std::string connect_addr;  // where the client connects: the server, or a datapath's proxy
+  int connect_port = 5201;
   int blksize = 1024;        // iperf -l: bytes per write (and per read on the receiver)
   int flows = 1;             // iperf -P
   int omit_s = 1;            // iperf -O: warm-up, reported as omitted intervals
@@ -121,7 +123,6 @@ IperfTestPtr new_iperf_test(char role, const StreamParams& p) {
   if (!t) throw RunError("iperf_new_test failed");
   if (iperf_defaults(t.get()) < 0) throw RunError(std::string("iperf_defaults: ") + iperf_strerror(i_errno));
   iperf_set_test_role(t.get(), role);
-  iperf_set_test_server_port(t.get(), p.port);
   iperf_set_test_json_output(t.get(), 1);
   iperf_set_test_logfile(t.get(), "/dev/null");   // where iperf prints the JSON it also keeps
   iperf_set_test_reporter_interval(t.get(), p.interval_s);
@@ -295,6 +296,7 @@ json server_body(ChildChannel& ch, const StreamParams& p, const Datapath& dp, St
   QuietStdio quiet;
   IperfTestPtr t = new_iperf_test('s', p);
   iperf_set_test_bind_address(t.get(), p.server_addr.c_str());
+  iperf_set_test_server_port(t.get(), p.port);
   iperf_set_test_one_off(t.get(), 1);
 
   // libiperf opens its listening socket inside iperf_run_server; report ready once it is there.
@@ -314,7 +316,8 @@ json server_body(ChildChannel& ch, const StreamParams& p, const Datapath& dp, St
 json client_body(ChildChannel& ch, const StreamParams& p, const Datapath& dp, StartStamps* stamps) {
   QuietStdio quiet;
   IperfTestPtr t = new_iperf_test('c', p);
-  iperf_set_test_server_hostname(t.get(), p.server_addr.c_str());
+  iperf_set_test_server_hostname(t.get(), p.connect_addr.c_str());
+  iperf_set_test_server_port(t.get(), p.connect_port);
   iperf_set_test_blksize(t.get(), p.blksize);
   iperf_set_test_num_streams(t.get(), p.flows);
   iperf_set_test_duration(t.get(), p.duration_s);
@@ -444,6 +447,11 @@ class TcpStreamWorkload : public Workload {
           .body = [p, &dp, stamps](ChildChannel& ch) { return server_body(ch, p, dp, stamps); },
       });
       server.await_ready(after_s(kListenTimeout_s));
+
+      // Asked once the server listens, so a proxy datapath can reach it at once.
+      ConnectTarget target = dp.client_target(ctx.topo.server(), uint16_t(p.port));
+      p.connect_addr = target.addr.str();
+      p.connect_port = target.port;
 
       ChildProcess client = ChildProcess::spawn({
           .role = "client",

@@ -22,9 +22,17 @@
 namespace benchlab {
 namespace {
 
+// The kernel baseline's behaviour, plus a record of where the client was sent.
 class StubDatapath : public Datapath {
  public:
   std::string name() const override { return "stub"; }
+  ConnectTarget client_target(const netns::Endpoint& server, uint16_t port) const override {
+    targets++;
+    last_port = port;
+    return {server.addr, port};
+  }
+  mutable int targets = 0;
+  mutable uint16_t last_port = 0;
 };
 
 // A topology stitched from endpoints of others, to point a client at a place with no server.
@@ -151,9 +159,12 @@ void expect_consistent(const Outcome& o, uint32_t message_size, uint32_t flows) 
 }
 
 TEST_F(TcpStreamTest, LoopbackIpv4) {
+  options_.set("port", int64_t(5301));
   auto topo = loopback(netns::Family::ipv4);
   Outcome o = run(*topo, 1024, 1);
   expect_consistent(o, 1024, 1);
+  EXPECT_EQ(dp_.targets, 1);
+  EXPECT_EQ(dp_.last_port, 5301);
 }
 
 TEST_F(TcpStreamTest, VethIpv6TwoFlowsOddMessageSize) {
