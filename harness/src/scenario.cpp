@@ -397,6 +397,27 @@ int overlong_dotted_key(std::string_view text) {
   return 0;
 }
 
+// Offset of the first byte that does not start or continue a valid UTF-8 sequence (overlong
+// forms, surrogates and code points past U+10FFFF included), or npos. toml++ reports a bad
+// sequence at the start of a line on the line before; this check names the right one.
+size_t invalid_utf8(std::string_view t) {
+  for (size_t i = 0; i < t.size();) {
+    unsigned char c = t[i];
+    size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    if (n == 0 || i + n > t.size()) return i;
+    uint32_t cp = n == 1 ? c : c & (0x7F >> n);
+    for (size_t k = 1; k < n; ++k) {
+      unsigned char d = t[i + k];
+      if ((d & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (d & 0x3F);
+    }
+    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+    i += n;
+  }
+  return std::string_view::npos;
+}
+
 void check_nesting(std::string_view text, const std::string& name, const std::string& key) {
   if (int line = overlong_dotted_key(text))
     throw ScenarioError(name, name == "--set" ? 0 : line, key,
@@ -458,6 +479,9 @@ ScenarioSpec parse_scenario(const std::string& text, const std::string& name, co
   if (text.size() > kMaxFileBytes)
     throw ScenarioError(name, 0, "", "file is larger than 1 MiB; not a scenario");
   if (text.find('\0') != std::string::npos) throw ScenarioError(name, 0, "", "contains NUL bytes; not a TOML text file");
+  if (size_t bad = invalid_utf8(text); bad != std::string_view::npos)
+    throw ScenarioError(name, int(1 + std::count(text.begin(), text.begin() + bad, '\n')), "",
+                        "not valid UTF-8 (byte " + std::to_string(bad) + ")");
   check_nesting(text, name, "");
   toml::table root;
   try {
