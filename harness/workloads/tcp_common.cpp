@@ -69,26 +69,6 @@ SockAddr make_sockaddr(const netns::IpAddress& a, uint16_t port) {
   return s;
 }
 
-static uint16_t port_of(const sockaddr_storage& ss) {
-  SockAddr s;
-  s.ss = ss;
-  return s.port();
-}
-
-uint16_t local_port(int fd) {
-  sockaddr_storage ss{};
-  socklen_t len = sizeof ss;
-  if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) fail("getsockname", errno);
-  return port_of(ss);
-}
-
-uint16_t peer_port(int fd) {
-  sockaddr_storage ss{};
-  socklen_t len = sizeof ss;
-  if (getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) fail("getpeername", errno);
-  return port_of(ss);
-}
-
 void set_nodelay(int fd) {
   int one = 1;
   if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0) fail("setsockopt(TCP_NODELAY)", errno);
@@ -221,9 +201,13 @@ inline uint8_t pattern_byte(uint64_t seed, uint64_t pos) {
 
 }  // namespace
 
-uint64_t pattern_seed(uint16_t client_port, uint64_t seq, bool response) {
-  return mix64((uint64_t(client_port) << 48) ^ (seq << 1) ^ (response ? 1 : 0) ^ 0x62656e63686c6162ull);
+uint64_t transaction_seed(uint64_t nonce, uint32_t flow, uint64_t seq, size_t request_bytes) {
+  uint64_t seed = mix64(nonce ^ (uint64_t(flow) << 40) ^ seq);
+  if (request_bytes < kSeedBytes) seed &= (uint64_t(1) << (8 * request_bytes)) - 1;
+  return seed;
 }
+
+uint64_t response_seed(uint64_t request_seed) { return mix64(request_seed ^ 0x62656e63686c6162ull); }
 
 void pattern_fill(uint64_t seed, uint64_t offset, uint8_t* dst, size_t n) {
   size_t i = 0;
@@ -246,6 +230,19 @@ bool pattern_matches(uint64_t seed, uint64_t offset, const uint8_t* src, size_t 
   for (; i < n; ++i)
     if (src[i] != pattern_byte(seed, offset + i)) return false;
   return true;
+}
+
+void request_fill(uint64_t seed, uint64_t offset, uint8_t* dst, size_t n) {
+  const uint64_t le = htole64(seed);
+  size_t i = 0;
+  for (; i < n && offset + i < kSeedBytes; ++i) dst[i] = reinterpret_cast<const uint8_t*>(&le)[offset + i];
+  if (i < n) pattern_fill(seed, offset + i, dst + i, n - i);
+}
+
+void RequestCheck::feed(uint64_t offset, const uint8_t* src, size_t n) {
+  size_t i = 0;
+  for (; i < n && offset + i < kSeedBytes; ++i) seed_ |= uint64_t(src[i]) << (8 * (offset + i));
+  if (i < n && ok_ && !pattern_matches(seed_, offset + i, src + i, n - i)) ok_ = false;
 }
 
 }  // namespace benchlab::workloads

@@ -15,6 +15,7 @@
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -51,8 +52,9 @@ constexpr uint32_t kMaxFlows = 4096;
 struct RrConfig {
   RrMode mode = RrMode::rr;
   const char* name = "tcp_rr";
-  SockAddr listen_at;    // server
-  SockAddr connect_to;   // client
+  SockAddr listen_at;         // server
+  uint16_t connect_port = 0;  // option: overrides the port of the datapath's target; 0: none
+  SockAddr connect_to;        // client: the server, or a datapath's proxy (set once the server listens)
   uint32_t request_bytes = 0;
   uint32_t response_bytes = 0;
   uint32_t flows = 1;
@@ -113,8 +115,8 @@ struct Flow {
   UniqueFd fd;
   enum class State { connecting, active, draining } state = State::active;
   uint32_t index = 0, gen = 0;
-  uint16_t key = 0;      // the client's port: both ends seed the payload pattern with it
-  uint64_t seq = 0;      // transactions completed on this connection
+  uint64_t seq = 0;      // transactions completed by this flow (over all its crr connections)
+  uint64_t seed = 0;     // the current request's seed (see request_fill)
   uint64_t t_start_ns = 0;
   size_t sent = 0, got = 0;
   bool bad = false;      // the current response differed from the pattern
@@ -123,7 +125,8 @@ struct Flow {
 
 class RrClient {
  public:
-  RrClient(const RrConfig& c, const Datapath& dp) : c_(c), dp_(dp), scratch_(kScratchBytes), zeros_(kScratchBytes) {}
+  RrClient(const RrConfig& c, const Datapath& dp)
+      : c_(c), dp_(dp), scratch_(kScratchBytes), zeros_(kScratchBytes), nonce_(mono_now_ns() ^ (uint64_t(getpid()) << 32)) {}
 
   nlohmann::json run(int ctl_fd, ChildChannel& ch) {
     flows_.resize(c_.flows);
@@ -176,10 +179,7 @@ class RrClient {
     }
     for (auto& f : flows_)
       if (pending[f.index]) tcp_connect_wait(f.fd.get(), c_.connect_to, deadline);
-    for (auto& f : flows_) {
-      dp_.await_socket(f.fd.get());
-      f.key = local_port(f.fd.get());
-    }
+    for (auto& f : flows_) dp_.await_socket(f.fd.get());
     const double hello_deadline = mono_now_s() + kClientReadyTimeoutS;
     for (auto& f : flows_) {
       if (!wait_readable(f.fd.get(), hello_deadline))
@@ -214,7 +214,6 @@ class RrClient {
       if (int err = socket_error(f.fd.get()))
         throw RunError(fmt::format("connect {}: {}", c_.connect_to.str(), std::strerror(err)));
       f.state = Flow::State::active;
-      f.key = local_port(f.fd.get());
       // The request goes out right away; a short write re-arms EPOLLOUT inside send_request.
       ep_.mod(f.fd.get(), EPOLLIN, tag(f));
       send_request(f);
@@ -227,6 +226,7 @@ class RrClient {
   void start_transaction(Flow& f, uint64_t now) {
     f.sent = f.got = 0;
     f.bad = false;
+    f.seed = transaction_seed(nonce_, f.index, f.seq, c_.request_bytes);
     f.t_start_ns = now;
     send_request(f);
   }
@@ -238,7 +238,7 @@ class RrClient {
     f.t_start_ns = mono_now_ns();
     f.sent = f.got = 0;
     f.bad = false;
-    f.seq = 0;
+    f.seed = transaction_seed(nonce_, f.index, f.seq, c_.request_bytes);
     f.want_out = false;
     f.fd = tcp_socket(c_.connect_to.family());
     ++f.gen;
@@ -249,12 +249,11 @@ class RrClient {
   }
 
   void send_request(Flow& f) {
-    const uint64_t seed = pattern_seed(f.key, f.seq, false);
     while (f.sent < c_.request_bytes) {
       const size_t chunk = std::min<size_t>(c_.request_bytes - f.sent, kScratchBytes);
       const uint8_t* buf = zeros_.data();
       if (c_.verify) {
-        pattern_fill(seed, f.sent, scratch_.data(), chunk);
+        request_fill(f.seed, f.sent, scratch_.data(), chunk);
         buf = scratch_.data();
       }
       ssize_t n = ::send(f.fd.get(), buf, chunk, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -298,7 +297,7 @@ class RrClient {
       if (n == 0) throw RunError(fmt::format("flow {}: connection closed by the server", f.index));
       if (n < 0) throw RunError(fmt::format("flow {}: recv: {}", f.index, std::strerror(errno)));
       if (c_.verify && !f.bad &&
-          (f.sent < c_.request_bytes || !pattern_matches(pattern_seed(f.key, f.seq, true), f.got, scratch_.data(), size_t(n))))
+          (f.sent < c_.request_bytes || !pattern_matches(response_seed(f.seed), f.got, scratch_.data(), size_t(n))))
         f.bad = true;
       f.got += size_t(n);
       if (IntervalSample* s = iv_->at(t)) s->bytes += uint64_t(n);
@@ -332,6 +331,7 @@ class RrClient {
   std::vector<Flow> flows_;
   std::vector<uint8_t> scratch_, zeros_;
   Intervals* iv_ = nullptr;
+  uint64_t nonce_;   // makes every transaction's seed unique to this run
   Histogram hist_;
   uint64_t payload_errors_ = 0, transactions_total_ = 0;
 };
@@ -341,12 +341,10 @@ class RrClient {
 
 struct ServerConn {
   UniqueFd fd;
-  uint16_t key = 0;
-  uint64_t seq = 0;
+  RequestCheck request;
   size_t got = 0, sent = 0;
   bool responding = false;
   bool want_out = false;
-  bool bad = false;
 };
 
 class RrServer {
@@ -397,19 +395,15 @@ class RrServer {
 
   void accept_all(int lfd) {
     for (;;) {
-      // The peer's address comes from accept itself: a connection the client already reset
-      // (crr at the end of the run) has no peer name any more, and is simply dropped below.
-      SockAddr peer;
-      peer.len = sizeof peer.ss;
-      int fd = accept4(lfd, reinterpret_cast<sockaddr*>(&peer.ss), &peer.len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      int fd = accept4(lfd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0 && errno == EINTR) continue;
       if (fd < 0 && (errno == EAGAIN || errno == ECONNABORTED)) return;
       if (fd < 0) throw RunError(fmt::format("accept: {}", std::strerror(errno)));
       ServerConn c;
       c.fd.reset(fd);
       int one = 1;
-      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);   // best effort on a dying socket
-      c.key = peer.port();
+      // Best effort: a crr connection the client reset at the end of the run may already be dead.
+      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       ++connections_;
       if (c_.mode == RrMode::rr) {
         // Long-lived connection: pass the datapath's barrier, then greet the client, which
@@ -437,15 +431,14 @@ class RrServer {
       // EOF or a reset: the client is done with this connection (at the end of the run the
       // client closes with a response unread, which resets).
       if (n <= 0) return close_conn(c);
-      if (c_.verify && !c.bad && !pattern_matches(pattern_seed(c.key, c.seq, false), c.got, scratch_.data(), size_t(n)))
-        c.bad = true;
+      if (c_.verify) c.request.feed(c.got, scratch_.data(), size_t(n));
       c.got += size_t(n);
       if (c.got < c_.request_bytes) continue;
 
       const uint64_t t = mono_now_ns();
       ++requests_;
       if (t >= warm_ns_ && t < end_ns_) ++requests_measured_;
-      if (c.bad) ++payload_errors_;
+      if (!c.request.ok()) ++payload_errors_;
       c.responding = true;
       c.sent = 0;
       send_response(c);   // may close c
@@ -454,7 +447,7 @@ class RrServer {
   }
 
   void send_response(ServerConn& c) {
-    const uint64_t seed = pattern_seed(c.key, c.seq, true);
+    const uint64_t seed = response_seed(c.request.seed());
     while (c.sent < c_.response_bytes) {
       const size_t chunk = std::min<size_t>(c_.response_bytes - c.sent, kScratchBytes);
       const uint8_t* buf = zeros_.data();
@@ -479,9 +472,8 @@ class RrServer {
       // here and the client never runs out of ephemeral ports.
       return close_conn(c);
     }
-    ++c.seq;
     c.got = 0;
-    c.bad = false;
+    c.request.reset();
     c.responding = false;
     if (c.want_out) {
       c.want_out = false;
@@ -537,7 +529,7 @@ class TcpRrWorkload : public Workload {
     if (ctx.cell.flows < 1 || ctx.cell.flows > kMaxFlows)
       throw bad(fmt::format("flows {} outside [1, {}]", ctx.cell.flows, kMaxFlows));
     c.listen_at = make_sockaddr(ctx.topo.server().addr, uint16_t(port));
-    c.connect_to = make_sockaddr(ctx.topo.server().addr, uint16_t(connect_port ? connect_port : port));
+    c.connect_port = uint16_t(connect_port);
     c.request_bytes = ctx.cell.message_size;
     c.response_bytes = response ? uint32_t(response) : ctx.cell.message_size;
     c.flows = ctx.cell.flows;
@@ -548,7 +540,7 @@ class TcpRrWorkload : public Workload {
     return c;
   }
 
-  WorkloadResult run_children(const WorkloadContext& ctx, const RrConfig& c) const {
+  WorkloadResult run_children(const WorkloadContext& ctx, RrConfig c) const {
     const Datapath& dp = ctx.datapath;
     const std::string cgroup = dp.workload_cgroup();
 
@@ -559,6 +551,10 @@ class TcpRrWorkload : public Workload {
         .body = [&](ChildChannel& ch) { return RrServer(c, dp).run(server_ctl.read_fd(), ch); },
     });
     server.await_ready(at_mono(mono_now_s() + kServerReadyTimeoutS));
+
+    // Asked once the server listens, so a proxy datapath can reach it at once.
+    const ConnectTarget target = dp.client_target(ctx.topo.server(), c.listen_at.port());
+    c.connect_to = make_sockaddr(target.addr, c.connect_port ? c.connect_port : target.port);
 
     ControlPipe client_ctl;
     ChildProcess client = ChildProcess::spawn({
@@ -660,7 +656,8 @@ std::vector<OptionSpec> rr_options() {
       {.name = "port", .type = OptionType::integer, .default_value = int64_t(5300),
        .doc = "TCP port the server listens on", .min = 1, .max = 65535},
       {.name = "connect_port", .type = OptionType::integer, .default_value = int64_t(0),
-       .doc = "TCP port the client connects to; 0: the same as port (another value tests failure handling)",
+       .doc = "TCP port the client connects to instead of the one the datapath names; 0: no override "
+               "(a port nobody listens on tests failure handling)",
        .min = 0, .max = 65535},
   };
 }

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "benchlab/core/child.hpp"
 #include "benchlab/core/error.hpp"
@@ -16,13 +17,22 @@
 #include "benchlab/core/workload.hpp"
 #include "benchlab/netns/topology.hpp"
 #include "benchlab/workloads/tcp.hpp"
+#include "benchlab/workloads/tcp_common.hpp"
 
 namespace benchlab {
 namespace {
 
+// The kernel baseline's behaviour, plus a record of where the client was sent.
 class StubDatapath : public Datapath {
  public:
   std::string name() const override { return "stub"; }
+  ConnectTarget client_target(const netns::Endpoint& server, uint16_t port) const override {
+    ++targets;
+    last_port = port;
+    return {server.addr, port};
+  }
+  mutable int targets = 0;
+  mutable uint16_t last_port = 0;
 };
 
 class FailingBarrier : public Datapath {
@@ -122,6 +132,54 @@ class TcpRrTest : public ::testing::Test {
   double begun_ = 0, ended_ = 0;
 };
 
+// The payload scheme, without sockets: the server learns the seed from the request's head and
+// checks the rest; the response the client expects depends on the seed the server saw.
+TEST(TcpRrPayload, RequestCheckAndResponseSeed) {
+  using namespace workloads;
+  for (size_t size : {1u, 3u, 8u, 9u, 100u, 70000u}) {
+    const uint64_t seed = transaction_seed(42, 3, 7, size);
+    if (size >= kSeedBytes) {
+      EXPECT_NE(seed, transaction_seed(42, 3, 8, size));   // the sequence number matters
+      EXPECT_NE(seed, transaction_seed(42, 4, 7, size));   // and so does the flow
+    }
+    std::vector<uint8_t> req(size);
+    // Produced and checked in uneven chunks, as partial writes and reads deliver them.
+    for (size_t off = 0; off < size;) {
+      size_t n = std::min<size_t>(size - off, 1 + off % 13);
+      request_fill(seed, off, req.data() + off, n);
+      off += n;
+    }
+    RequestCheck check;
+    for (size_t off = 0; off < size;) {
+      size_t n = std::min<size_t>(size - off, 5 + off % 7);
+      check.feed(off, req.data() + off, n);
+      off += n;
+    }
+    EXPECT_TRUE(check.ok()) << size;
+    EXPECT_EQ(check.seed(), seed) << size;
+
+    // A flipped byte past the seed fails the server's check; one inside it changes the seed, so
+    // the response no longer matches what the client expects.
+    std::vector<uint8_t> bad = req;
+    bad[size - 1] ^= 0x10;
+    RequestCheck c2;
+    c2.feed(0, bad.data(), size);
+    if (size > kSeedBytes) {
+      EXPECT_FALSE(c2.ok()) << size;
+    } else {
+      EXPECT_TRUE(c2.ok());
+      std::vector<uint8_t> resp(64);
+      pattern_fill(response_seed(c2.seed()), 0, resp.data(), resp.size());
+      EXPECT_FALSE(pattern_matches(response_seed(seed), 0, resp.data(), resp.size())) << size;
+    }
+  }
+  std::vector<uint8_t> resp(1000);
+  pattern_fill(response_seed(5), 0, resp.data(), resp.size());
+  EXPECT_TRUE(pattern_matches(response_seed(5), 0, resp.data(), resp.size()));
+  EXPECT_TRUE(pattern_matches(response_seed(5), 333, resp.data() + 333, 100));
+  EXPECT_FALSE(pattern_matches(response_seed(5), 332, resp.data() + 333, 100));
+}
+
 TEST_F(TcpRrTest, RegistersBothEntries) {
   for (const char* name : {"tcp_rr", "tcp_crr"}) {
     const auto* e = registry().find(name);
@@ -141,6 +199,8 @@ TEST_F(TcpRrTest, LoopbackIpv4OneFlow) {
   auto r = run("tcp_rr", *topo, dp, options("tcp_rr"), Cell{.message_size = 64, .flows = 1});
   check_run(r);
   EXPECT_EQ(r.extra.at("server_connections"), 1);
+  EXPECT_EQ(dp.targets, 1);
+  EXPECT_EQ(dp.last_port, 5300);
   EXPECT_EQ(r.extra.at("request_bytes"), 64);
   EXPECT_EQ(r.extra.at("response_bytes"), 64);
   uint64_t bytes = 0, tx = 0;

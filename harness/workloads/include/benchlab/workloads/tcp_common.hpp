@@ -49,8 +49,6 @@ struct SockAddr {
   std::string str() const;   // "198.18.0.1:5300" or "[2001:2::1]:5300"
 };
 SockAddr make_sockaddr(const netns::IpAddress& a, uint16_t port);
-uint16_t local_port(int fd);   // getsockname
-uint16_t peer_port(int fd);    // getpeername
 
 // A nonblocking, close-on-exec TCP socket with TCP_NODELAY set.
 UniqueFd tcp_socket(int family);
@@ -109,12 +107,34 @@ class ControlPipe {
   UniqueFd rd_, wr_;
 };
 
-// Deterministic payload: byte i of a message is byte (i mod 8) of a 64-bit mix of (seed, i/8),
-// so any chunk at any offset can be produced or checked without buffering the whole message.
-// Both ends derive the seed from what they both know: the client's port, the sequence number
-// of the transaction on that connection, and the direction.
-uint64_t pattern_seed(uint16_t client_port, uint64_t seq, bool response);
+// Deterministic payload. pattern(seed) is a byte stream whose byte i is byte (i mod 8) of a
+// 64-bit mix of (seed, i/8), so any chunk at any offset can be produced or checked without
+// buffering the whole message.
+//
+// A request carries its own seed: its first min(8, size) bytes are the seed (little-endian), the
+// rest is pattern(seed) from that offset on. The response is pattern(response_seed(seed)). So the
+// server needs no knowledge of who sent a request (a proxy datapath may sit in between), checks
+// every request byte past the seed, and the client, which picked a seed unique to the
+// transaction, checks the whole response: a corrupted request seed, a response to someone else's
+// request, or a corrupted response all show up as a mismatch.
+inline constexpr size_t kSeedBytes = 8;
+uint64_t transaction_seed(uint64_t nonce, uint32_t flow, uint64_t seq, size_t request_bytes);   // truncated to the request
+uint64_t response_seed(uint64_t request_seed);
 void pattern_fill(uint64_t seed, uint64_t offset, uint8_t* dst, size_t n);
 bool pattern_matches(uint64_t seed, uint64_t offset, const uint8_t* src, size_t n);
+void request_fill(uint64_t seed, uint64_t offset, uint8_t* dst, size_t n);
+
+// The server's view of one incoming request: learns the seed from the head, checks the rest.
+class RequestCheck {
+ public:
+  void reset() { seed_ = 0, ok_ = true; }
+  void feed(uint64_t offset, const uint8_t* src, size_t n);   // chunks in order
+  uint64_t seed() const { return seed_; }
+  bool ok() const { return ok_; }
+
+ private:
+  uint64_t seed_ = 0;
+  bool ok_ = true;
+};
 
 }  // namespace benchlab::workloads
