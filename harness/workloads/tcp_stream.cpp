@@ -9,9 +9,9 @@
 // rounded to whole seconds (duration at least 1). iperf starts its interval clock on the
 // server when the control handshake reaches TEST_START, just before the client starts
 // writing. Both children watch their own sockets from a helper thread and stamp
-// CLOCK_MONOTONIC, into a page shared with the parent, the moment one connection has moved
-// kDataMark_bytes: the server when it has received them, the client when they are
-// acknowledged (the client then calls ready()). Every stamp trails iperf's clock start, by one
+// CLOCK_MONOTONIC, into a page shared with the parent, the moment payload starts to move
+// (FirstData): the server when it has received some, the client when some was acknowledged or
+// written (the client then calls ready()). Every stamp trails iperf's clock start, by one
 // control message, the time to move kDataMark_bytes and up to one polling period (kPoll), so
 // the parent takes the earlier of the two as t0 and calls hooks.begin() at t0 + omit and
 // hooks.end() at t0 + omit + duration. On an idle machine the stamps agree within a fraction of
@@ -40,6 +40,7 @@
 #include <functional>
 #include <memory>
 #include <new>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -191,47 +192,85 @@ std::vector<int> connected_sockets() {
 // True once one connection has moved kDataMark_bytes (acknowledged by the peer when sending,
 // taken in when receiving): only a data stream gets there before the test ends, since the
 // control channel carries a few hundred bytes.
-bool data_flowing(bool receiving) {
-  bool flowing = false;
+bool tcp_moved_data(bool receiving) {
+  bool moved = false;
   for_each_socket([&](int fd) {
     tcp_info ti{};
     socklen_t len = sizeof ti;
     if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0) return;
-    if ((receiving ? ti.tcpi_bytes_received : ti.tcpi_bytes_acked) >= kDataMark_bytes) flowing = true;
+    if ((receiving ? ti.tcpi_bytes_received : ti.tcpi_bytes_acked) >= kDataMark_bytes) moved = true;
   });
-  return flowing;
+  return moved;
 }
 
-// A thread that polls `cond` until it holds, then runs `then`; stopped and joined by its
-// owner when iperf returns. Any exception from `then` is kept for the owner to rethrow.
-class Watcher {
+// Bytes the process's main thread, where libiperf runs, has passed through read() (rchar) or
+// write()/sendfile() (wchar), from /proc/<pid>/task/<pid>/io; nullopt without task I/O
+// accounting. A helper thread's own reads do not count there.
+std::optional<uint64_t> main_thread_io(bool receiving) {
+  std::string path = "/proc/" + std::to_string(::getpid()) + "/task/" + std::to_string(::getpid()) + "/io";
+  FILE* f = std::fopen(path.c_str(), "re");
+  if (!f) return std::nullopt;
+  const char* key = receiving ? "rchar: %llu" : "wchar: %llu";
+  std::optional<uint64_t> v;
+  char line[128];
+  unsigned long long n = 0;
+  while (std::fgets(line, sizeof line, f))
+    if (std::sscanf(line, key, &n) == 1) v = n;
+  std::fclose(f);
+  return v;
+}
+
+// Has payload started to move on this end? TCP's own counters answer first on the plain stack,
+// but a sockmap datapath hands data socket to socket past them, so the main thread's I/O
+// counters since construction answer too. Those also count iperf's control messages and the
+// 37-byte cookie each connection starts with, hence a mark that grows with the flows.
+class FirstData {
  public:
-  Watcher(std::function<bool()> cond, std::function<void()> then)
-      : thread_([this, cond = std::move(cond), then = std::move(then)] {
-          while (!stop_.load()) {
-            if (cond()) {
-              try {
-                then();
-              } catch (const std::exception& e) {
-                error_ = e.what();
-              }
-              fired_ = true;
-              return;
-            }
-            std::this_thread::sleep_for(kPoll);
+  FirstData(bool receiving, int flows)
+      : receiving_(receiving), io_mark_(2 * kDataMark_bytes + 64 * uint64_t(flows)),
+        io_base_(main_thread_io(receiving)) {}
+  bool operator()() const {
+    if (tcp_moved_data(receiving_)) return true;
+    auto io = main_thread_io(receiving_);
+    return io && io_base_ && *io - *io_base_ >= io_mark_;
+  }
+
+ private:
+  bool receiving_;
+  uint64_t io_mark_;
+  std::optional<uint64_t> io_base_;
+};
+
+// Polls `cond` every kPoll until it holds (true) or `stop` is set (false).
+bool poll_until(const std::function<bool()>& cond, const std::atomic<bool>& stop) {
+  while (!stop.load()) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(kPoll);
+  }
+  return false;
+}
+
+// The thread that watches a child's own sockets while libiperf runs on the main thread; its
+// owner stops and joins it when iperf returns. An exception from it is kept for the owner.
+class Helper {
+ public:
+  explicit Helper(std::function<void(const std::atomic<bool>& stop)> fn)
+      : thread_([this, fn = std::move(fn)] {
+          try {
+            fn(stop_);
+          } catch (const std::exception& e) {
+            error_ = e.what();
           }
         }) {}
-  ~Watcher() { stop(); }
+  ~Helper() { stop(); }
   void stop() {
     stop_ = true;
     if (thread_.joinable()) thread_.join();
   }
-  bool fired() const { return fired_; }
   const std::string& error() const { return error_; }
 
  private:
   std::atomic<bool> stop_{false};
-  bool fired_ = false;
   std::string error_;
   std::thread thread_;   // last: starts after the members it uses exist
 };
@@ -269,8 +308,8 @@ json parse_report(iperf_test* t) {
 // When data first moved, on CLOCK_MONOTONIC, as each child saw it: written by the children,
 // read by the parent, in a shared anonymous page mapped before fork.
 struct StartStamps {
-  std::atomic<double> client_acked{0};      // client: a connection had kDataMark_bytes acknowledged
-  std::atomic<double> server_received{0};   // server: a connection had kDataMark_bytes received
+  std::atomic<double> client_acked{0};      // client: FirstData(sending) held
+  std::atomic<double> server_received{0};   // server: FirstData(receiving) held
 };
 
 class SharedStartStamps {
@@ -299,17 +338,20 @@ json server_body(ChildChannel& ch, const StreamParams& p, const Datapath& dp, St
   iperf_set_test_server_port(t.get(), p.port);
   iperf_set_test_one_off(t.get(), 1);
 
-  // libiperf opens its listening socket inside iperf_run_server; report ready once it is there.
-  Watcher listening([&] { return listening_on(p.port); }, [&] { ch.ready(); });
-  Watcher engaged([] { return data_flowing(true); }, [&] {
+  // libiperf opens its listening socket inside iperf_run_server: report ready once it is
+  // there, then stamp the first data and hold the datapath to its readiness barrier.
+  Helper helper([&](const std::atomic<bool>& stop) {
+    if (!poll_until([&] { return listening_on(p.port); }, stop)) return;
+    ch.ready();
+    FirstData first(true, p.flows);   // counted from here: the control channel has not spoken yet
+    if (!poll_until(std::cref(first), stop)) return;
     stamps->server_received.store(mono_now_s());
     await_datapath(dp);
   });
   int rc = iperf_run_server(t.get());
-  listening.stop();
-  engaged.stop();
+  helper.stop();
   if (rc < 0) throw RunError(iperf_failure(quiet));
-  if (!engaged.error().empty()) throw RunError("datapath: " + engaged.error());
+  if (!helper.error().empty()) throw RunError("datapath: " + helper.error());
   return parse_report(t.get());
 }
 
@@ -325,15 +367,17 @@ json client_body(ChildChannel& ch, const StreamParams& p, const Datapath& dp, St
   iperf_set_test_connect_timeout(t.get(), kConnectTimeout_ms);
   iperf_set_test_zerocopy(t.get(), p.zerocopy ? 1 : 0);
 
-  Watcher flowing([] { return data_flowing(false); }, [&] {
+  FirstData first(false, p.flows);
+  Helper helper([&](const std::atomic<bool>& stop) {
+    if (!poll_until(std::cref(first), stop)) return;
     stamps->client_acked.store(mono_now_s());
     ch.ready();
     await_datapath(dp);
   });
   int rc = iperf_run_client(t.get());
-  flowing.stop();
+  helper.stop();
   if (rc < 0) throw RunError(iperf_failure(quiet));
-  if (!flowing.error().empty()) throw RunError("datapath: " + flowing.error());
+  if (!helper.error().empty()) throw RunError("datapath: " + helper.error());
   return parse_report(t.get());
 }
 
