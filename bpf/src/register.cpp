@@ -2,6 +2,9 @@
 #include "benchlab/bpf/register.hpp"
 
 #include "benchlab/bpf/sockhash_redirect.hpp"
+#include "benchlab/bpf/tcp_proxy.hpp"
+
+#include <unistd.h>
 
 namespace benchlab::bpf {
 
@@ -40,6 +43,56 @@ DatapathFactory sockmap_factory(SockmapMode mode) {
   };
 }
 
+std::vector<OptionSpec> proxy_options(ProxyMode mode) {
+  std::vector<OptionSpec> o = {
+      {"proxy_cpu", OptionType::integer, int64_t(-1),
+       "CPU the proxy is pinned to; -1: the cell's server CPU (the proxy is a sidecar in the server's "
+       "namespace, so same-core runs all three ends on one CPU and cross-core shares the server's); "
+       "-2: not pinned", -2.0, 1023.0, {}},
+      {"port_offset", OptionType::integer, int64_t(1000),
+       "the proxy for workload port P listens on the server's address at P + port_offset", 1.0, 60000.0, {}},
+      {"max_connections", OptionType::integer, int64_t(4096), "connections one proxy holds at once", 1.0,
+       1048576.0, {}},
+      {"ready_timeout_ms", OptionType::integer, int64_t(2000),
+       "bound on the proxy starting to listen, on its upstream connect and on a half-close drain", 100.0,
+       60000.0, {}},
+      {"max_lifetime_s", OptionType::number, 3600.0,
+       "a proxy exits by itself after this long, whatever happens to the run", 1.0, 86400.0, {}},
+      {"test_bypass", OptionType::boolean, false,
+       "TEST ONLY: client_target() returns the server itself, so the proxy carries nothing and the run "
+       "must fail its engagement check", std::nullopt, std::nullopt, {}},
+  };
+  if (mode != ProxyMode::sockmap)
+    o.push_back({"buffer_bytes", OptionType::integer, int64_t(65536),
+                 mode == ProxyMode::copy ? "user-space buffer per direction" : "pipe size per direction "
+                 "(F_SETPIPE_SZ; capped by /proc/sys/fs/pipe-max-size)", 4096.0, double(16 << 20), {}});
+  if (mode == ProxyMode::sockmap)
+    o.push_back({"test_break_key", OptionType::boolean, false,
+                 "TEST ONLY: the verdict looks up a cookie no socket has, so every skb misses and the "
+                 "user-space fallback carries the data; the run must then fail its engagement check",
+                 std::nullopt, std::nullopt, {}});
+  return o;
+}
+
+DatapathFactory proxy_factory(ProxyMode mode) {
+  return [mode](const DatapathContext& ctx) -> std::unique_ptr<Datapath> {
+    TcpProxyConfig cfg;
+    cfg.mode = mode;
+    int64_t cpu = ctx.options.get_int("proxy_cpu");
+    cfg.cpu = cpu >= 0   ? int(cpu)
+              : cpu == -1 ? assign_cpus(ctx.cell.placement, int(sysconf(_SC_NPROCESSORS_ONLN))).server_cpu
+                          : -1;
+    cfg.port_offset = uint16_t(ctx.options.get_int("port_offset"));
+    cfg.max_connections = uint32_t(ctx.options.get_int("max_connections"));
+    cfg.ready_timeout = std::chrono::milliseconds(ctx.options.get_int("ready_timeout_ms"));
+    cfg.max_lifetime_s = ctx.options.get_number("max_lifetime_s");
+    cfg.test_bypass = ctx.options.get_bool("test_bypass");
+    if (mode != ProxyMode::sockmap) cfg.buffer_bytes = uint32_t(ctx.options.get_int("buffer_bytes"));
+    if (mode == ProxyMode::sockmap) cfg.test_break_key = ctx.options.get_bool("test_break_key");
+    return std::make_unique<TcpProxy>(ctx, cfg);
+  };
+}
+
 }  // namespace
 
 void register_bpf_datapaths(DatapathRegistry& reg) {
@@ -67,6 +120,42 @@ void register_bpf_datapaths(DatapathRegistry& reg) {
       sockmap_options(),
       sockmap_factory(SockmapMode::skb),
       [] { return first_failure({probe_bpf, probe_cgroup_v2, probe_sockops, probe_sk_skb}); },
+      {"tcp"},
+  });
+  reg.add({
+      "proxy-copy",
+      "TCP proxy, user-space copy: client → proxy → server, the proxy (a process in the server's "
+      "namespace, listening on port + port_offset) moves bytes both ways with epoll and nonblocking "
+      "read()/write(), one buffer per direction, partial writes and half-close handled. Fails the run "
+      "unless the proxy forwarded >=99% of the bytes the workload received.",
+      proxy_options(ProxyMode::copy),
+      proxy_factory(ProxyMode::copy),
+      [] { return Support{}; },
+      {"tcp"},
+  });
+  reg.add({
+      "proxy-splice",
+      "TCP proxy, splice(2): as proxy-copy, but each direction moves socket → pipe → socket with "
+      "SPLICE_F_MOVE|SPLICE_F_NONBLOCK, so the bytes never enter user memory. Fails the run unless "
+      "the proxy forwarded >=99% of the bytes the workload received.",
+      proxy_options(ProxyMode::splice),
+      proxy_factory(ProxyMode::splice),
+      [] { return Support{}; },
+      {"tcp"},
+  });
+  reg.add({
+      "proxy-sockmap",
+      "TCP proxy, sockmap splicing: the proxy puts both sockets of each connection into a SOCKHASH and "
+      "an sk_skb stream verdict redirects every skb to the other socket's egress; user space only "
+      "accepts, connects and forwards FINs. Readiness barrier: both sockets enter the redirect table "
+      "before either enters the map the verdict is attached to; bytes queued before that are taken by "
+      "the verdict (SO_RCVLOWAT kick), not by user space. Miss policy: no peer means SK_PASS and a "
+      "counted miss; the proxy then reads and forwards those bytes itself (counted as user-copied), "
+      "never a drop. Fails the run unless BPF redirected >=99% of the received bytes and user space "
+      "copied <=1%.",
+      proxy_options(ProxyMode::sockmap),
+      proxy_factory(ProxyMode::sockmap),
+      [] { return first_failure({probe_bpf, probe_sk_skb}); },
       {"tcp"},
   });
 }

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Records shared by the proxy-sockmap verdict program (progs/splice_proxy.bpf.c) and its
+ * user-space proxy (src/tcp_proxy.cpp). Fixed-width types only; included by BPF C (after
+ * vmlinux.h) and by C++. */
+#ifndef BENCHLAB_BPF_SPLICE_PROXY_H
+#define BENCHLAB_BPF_SPLICE_PROXY_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Per-CPU event counts of the verdict program; user space sums them over CPUs. One record
+ * fills one cache line, so CPUs never share a line. */
+struct bl_splice_counters {
+	__u64 redirected_skbs;   /* skbs handed to the peer socket's egress (bpf_sk_redirect_hash) */
+	__u64 redirected_bytes;  /* payload bytes of those */
+	__u64 misses;            /* no peer for this socket: SK_PASS to the socket's own queue,
+				  * where the proxy's user space reads and forwards it */
+	__u64 miss_bytes;        /* payload bytes of those */
+	__u64 empty_skbs;        /* skbs without payload (a bare FIN): dropped, nothing to forward;
+				  * the proxy sees the EOF and forwards the FIN itself */
+	__u64 reserved[3];
+} __attribute__((aligned(64)));
+
+/* Per proxied socket (conn_bytes map, key: the socket's cookie): what its verdicts did with its
+ * bytes. The proxy compares these with what reached the peer (or what it read itself) before it
+ * forwards a FIN, so the FIN never overtakes data still queued in the kernel. */
+struct bl_splice_conn {
+	__u64 redirected_bytes;  /* handed to the peer's egress */
+	__u64 passed_bytes;      /* missed: left on this socket for the proxy's user space */
+};
+
+#endif /* BENCHLAB_BPF_SPLICE_PROXY_H */

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0
+// proxy-sockmap: TCP splicing in the kernel (the approach of Cloudflare's "sockmap - TCP
+// splicing of the future"). A proxy holds two sockets per connection, client-side and
+// upstream. A stream-verdict program (no parser) runs on every skb TCP delivers to either of
+// them and redirects it to the egress of the other one, so the proxy's user space never
+// touches the bytes.
+//
+// Two maps, because a socket starts running the verdict the moment it enters a map the
+// program is attached to, and two insertions cannot be atomic:
+//   peer_of  SOCKHASH, no program: key = cookie of a proxied socket, value = its peer. It is
+//            only the redirect target table; entering it changes nothing for a socket.
+//   gate     SOCKHASH, the verdict is attached here: key = the socket's own cookie. The proxy
+//            puts a connection's two sockets into `gate` only after both are in peer_of, so
+//            no verdict ever runs while its peer is missing (the readiness barrier).
+//
+// Miss policy: a socket whose cookie has no peer_of entry (the peer closed, or the test-only
+// break_key) gets SK_PASS: the skb goes to the socket's own receive path, the proxy's user
+// space sees it readable, reads it and writes it to the peer itself (counted there as
+// user-copied bytes). Nothing is dropped by the verdict.
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+
+#include "benchlab/bpf/splice_proxy.h"
+
+/* Test-only: look up cookie 0, which no socket has, so every skb misses. The data must still
+ * arrive (through the user-space fallback) and the run must fail its engagement check. */
+const volatile bool break_key = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SOCKHASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, __u64);
+} peer_of SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SOCKHASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, __u64);
+} gate SEC(".maps");
+
+/* What happened to each proxied socket's bytes (key: its cookie). The proxy creates the entry
+ * before gating the socket and deletes it after closing; at a half-close it waits until the
+ * peer's TCP has been handed every redirected byte (and it has read every passed one) before it
+ * forwards the FIN. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct bl_splice_conn);
+} conn_bytes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bl_splice_counters);
+} counters SEC(".maps");
+
+/* Atomic even though the record is per CPU: the verdict runs in softirq and also in process
+ * context (backlog processing at release_sock, the proxy's SO_RCVLOWAT kick). */
+#define BL_COUNT(c, field, n) __sync_fetch_and_add(&(c)->field, (n))
+
+SEC("sk_skb/stream_verdict")
+int splice_proxy_verdict(struct __sk_buff *skb)
+{
+	__u32 zero = 0;
+	struct bl_splice_counters *c = bpf_map_lookup_elem(&counters, &zero);
+	__u64 cookie = bpf_get_socket_cookie(skb);
+	__u64 key = break_key ? 0 : cookie;
+	__u64 len = skb->len;
+	struct bl_splice_conn *conn;
+
+	/* TCP hands a bare FIN to the verdict as an empty skb. Redirected, the peer's psock would
+	 * try to send 0 bytes, take that as a broken pipe and stop transmitting (EPIPE on the
+	 * peer); passed, it would become an empty message. It carries nothing: drop it and let
+	 * the proxy forward the FIN, which it learns from the socket's RCV_SHUTDOWN. */
+	if (len == 0) {
+		if (c)
+			BL_COUNT(c, empty_skbs, 1);
+		return SK_DROP;
+	}
+	conn = bpf_map_lookup_elem(&conn_bytes, &cookie);
+	if (bpf_sk_redirect_hash(skb, &peer_of, &key, 0) == SK_PASS) {
+		if (conn)
+			__sync_fetch_and_add(&conn->redirected_bytes, len);
+		if (c) {
+			BL_COUNT(c, redirected_skbs, 1);
+			BL_COUNT(c, redirected_bytes, len);
+		}
+		return SK_PASS;
+	}
+	if (conn)
+		__sync_fetch_and_add(&conn->passed_bytes, len);
+	if (c) {
+		BL_COUNT(c, misses, 1);
+		BL_COUNT(c, miss_bytes, len);
+	}
+	return SK_PASS;
+}
+
+char LICENSE[] SEC("license") = "GPL";

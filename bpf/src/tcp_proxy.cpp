@@ -1,0 +1,287 @@
+// Lifecycle: map the shared counters → (sockmap) open the skeleton, set rodata and map sizes,
+// load, attach the verdict to the gate map → on the first client_target() for a port, fork the
+// proxy into the server's namespace and wait, bounded, until it listens. Teardown in reverse
+// through member destructors: kill and reap the proxies (closing their sockets releases the
+// psocks), detach the verdict from the map, destroy the skeleton, unmap the counters.
+#include "benchlab/bpf/tcp_proxy.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <fmt/format.h>
+
+#include "benchlab/bpf/splice_proxy.h"
+#include "benchlab/core/child.hpp"
+#include "benchlab/core/error.hpp"
+#include "internal.hpp"
+#include "proxy_loop.hpp"
+#include "splice_proxy.skel.h"
+
+namespace benchlab::bpf {
+
+const char* proxy_name(ProxyMode m) {
+  switch (m) {
+    case ProxyMode::copy: return "proxy-copy";
+    case ProxyMode::splice: return "proxy-splice";
+    case ProxyMode::sockmap: return "proxy-sockmap";
+  }
+  return "proxy-?";
+}
+
+namespace {
+
+[[noreturn]] void throw_load_error(const char* step, int err) {
+  if (err < 0) err = -err;
+  if (err == EPERM)
+    throw UnsupportedError(fmt::format("proxy-sockmap: {} failed: {}; needs root (CAP_BPF, CAP_NET_ADMIN)",
+                                       step, errno_text(err)));
+  throw RunError(fmt::format("proxy-sockmap: {} failed: {} (rerun with --verbose for libbpf's log)", step,
+                             errno_text(err)));
+}
+
+sockaddr_storage to_sockaddr(const netns::IpAddress& a, uint16_t port, socklen_t* len) {
+  sockaddr_storage ss{};
+  if (a.family == netns::Family::ipv4) {
+    auto* s = reinterpret_cast<sockaddr_in*>(&ss);
+    s->sin_family = AF_INET;
+    s->sin_port = htons(port);
+    std::memcpy(&s->sin_addr, a.bytes.data(), 4);
+    *len = sizeof *s;
+  } else {
+    auto* s = reinterpret_cast<sockaddr_in6*>(&ss);
+    s->sin6_family = AF_INET6;
+    s->sin6_port = htons(port);
+    std::memcpy(&s->sin6_addr, a.bytes.data(), 16);
+    *len = sizeof *s;
+  }
+  return ss;
+}
+
+}  // namespace
+
+// Members in creation order; C++ destroys them in reverse, which is the teardown order.
+struct TcpProxy::State {
+  struct SharedCounters {
+    ProxySharedCounters* p = nullptr;
+    ~SharedCounters() {
+      if (p) munmap(p, sizeof *p);
+    }
+  };
+  struct Skeleton {
+    splice_proxy* s = nullptr;
+    ~Skeleton() {
+      if (s) splice_proxy__destroy(s);
+    }
+  };
+  struct VerdictAttachment {
+    int prog_fd = -1, map_fd = -1;
+    ~VerdictAttachment() {
+      if (prog_fd >= 0) bpf_prog_detach2(prog_fd, map_fd, BPF_SK_SKB_STREAM_VERDICT);
+    }
+  };
+
+  TcpProxyConfig cfg;
+  const netns::Endpoint* server = nullptr;   // where proxies run (nullptr: client_target's)
+  SharedCounters shm;
+  Skeleton skel;
+  VerdictAttachment verdict;
+  int ncpu = 1;
+  std::map<uint16_t, std::unique_ptr<ChildProcess>> proxies;   // by workload port
+};
+
+TcpProxy::TcpProxy(const DatapathContext& ctx, const TcpProxyConfig& cfg) : TcpProxy(ctx.topo.server(), cfg) {}
+
+TcpProxy::TcpProxy(const netns::Endpoint& server, const TcpProxyConfig& cfg)
+    : mode_(cfg.mode), st_(std::make_unique<State>()) {
+  st_->cfg = cfg;
+  st_->server = &server;
+  void* p = mmap(nullptr, sizeof(ProxySharedCounters), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw SystemError(name() + ": mmap of the shared counters", errno);
+  st_->shm.p = new (p) ProxySharedCounters();
+  if (mode_ != ProxyMode::sockmap) return;
+
+  install_libbpf_log();
+  splice_proxy* s = splice_proxy__open();
+  if (!s) throw_load_error("opening the BPF object", errno);
+  st_->skel.s = s;
+  s->rodata->break_key = cfg.test_break_key;
+  // Two sockets per connection in each map. max_connections bounds each proxy; several proxies
+  // (ports) share the maps, and an insertion into a full map is a counted gate error.
+  uint32_t entries = std::max<uint32_t>(64, 2 * cfg.max_connections);
+  int err = bpf_map__set_max_entries(s->maps.peer_of, entries);
+  if (!err) err = bpf_map__set_max_entries(s->maps.gate, entries);
+  if (!err) err = bpf_map__set_max_entries(s->maps.conn_bytes, entries);
+  if (!err) err = splice_proxy__load(s);
+  if (err) throw_load_error("loading the BPF program", err);
+  int prog_fd = bpf_program__fd(s->progs.splice_proxy_verdict), gate_fd = bpf_map__fd(s->maps.gate);
+  if (bpf_prog_attach(prog_fd, gate_fd, BPF_SK_SKB_STREAM_VERDICT, 0) != 0)
+    throw_load_error("attaching the stream verdict to the gate sockhash", errno);
+  st_->verdict = {prog_fd, gate_fd};
+  st_->ncpu = libbpf_num_possible_cpus();
+  if (st_->ncpu <= 0) throw SystemError("libbpf_num_possible_cpus", -st_->ncpu);
+}
+
+TcpProxy::~TcpProxy() = default;
+
+std::string TcpProxy::name() const { return proxy_name(mode_); }
+
+std::vector<int> TcpProxy::proxy_pids() const {
+  std::vector<int> pids;
+  for (const auto& [port, child] : st_->proxies) pids.push_back(child->pid());
+  return pids;
+}
+
+ConnectTarget TcpProxy::client_target(const netns::Endpoint& server, uint16_t port) const {
+  const TcpProxyConfig& cfg = st_->cfg;
+  if (cfg.test_bypass) return {server.addr, port};
+  uint32_t proxy_port = uint32_t(port) + cfg.port_offset;
+  if (proxy_port > 65535)
+    throw RunError(fmt::format("{}: port {} + port_offset {} is beyond 65535", name(), port, cfg.port_offset));
+  if (st_->proxies.count(port)) return {server.addr, uint16_t(proxy_port)};
+
+  ProxyLoopConfig lc;
+  lc.mode = mode_;
+  lc.listen = to_sockaddr(server.addr, uint16_t(proxy_port), &lc.listen_len);
+  lc.upstream = to_sockaddr(server.addr, port, &lc.upstream_len);
+  lc.buffer_bytes = cfg.buffer_bytes;
+  lc.max_connections = cfg.max_connections;
+  lc.timeout_ms = int(cfg.ready_timeout.count());
+  lc.max_lifetime_s = cfg.max_lifetime_s;
+  lc.counters = st_->shm.p;
+  if (mode_ == ProxyMode::sockmap) {
+    lc.peer_map_fd = bpf_map__fd(st_->skel.s->maps.peer_of);
+    lc.gate_map_fd = bpf_map__fd(st_->skel.s->maps.gate);
+    lc.conn_bytes_fd = bpf_map__fd(st_->skel.s->maps.conn_bytes);
+    lc.counters_map_fd = bpf_map__fd(st_->skel.s->maps.counters);
+    lc.ncpu = st_->ncpu;
+    lc.test_gate_delay_ms = cfg.test_gate_delay_ms;
+  }
+  ChildSpec spec;
+  spec.role = fmt::format("{} :{}", name(), proxy_port);
+  spec.ns = server.ns;
+  spec.cpu = cfg.cpu;
+  spec.body = [lc](ChildChannel& ch) -> nlohmann::json {
+    run_proxy(lc, ch);
+    return nlohmann::json::object();
+  };
+  auto child = std::make_unique<ChildProcess>(ChildProcess::spawn(std::move(spec)));
+  child->await_ready(Clock::now() + cfg.ready_timeout);
+  st_->proxies.emplace(port, std::move(child));
+  return {server.addr, uint16_t(proxy_port)};
+}
+
+Counters TcpProxy::read_counters() const {
+  const ProxySharedCounters& s = *st_->shm.p;
+  auto ld = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+  Counters c{
+      {"connections", ld(s.connections)},
+      {"connect_errors", ld(s.connect_errors)},
+      {"c2s_bytes", ld(s.c2s_bytes)},
+      {"s2c_bytes", ld(s.s2c_bytes)},
+      {"forwarded_bytes", ld(s.c2s_bytes) + ld(s.s2c_bytes)},
+      {"user_copied_bytes", ld(s.user_copied_bytes)},
+  };
+  if (mode_ != ProxyMode::sockmap) return c;
+  c["pre_gate_bytes"] = ld(s.pre_gate_bytes);
+  c["drain_timeouts"] = ld(s.drain_timeouts);
+  c["gate_errors"] = ld(s.gate_errors);
+  std::vector<bl_splice_counters> per_cpu(size_t(st_->ncpu));
+  uint32_t key = 0;
+  if (bpf_map__lookup_elem(st_->skel.s->maps.counters, &key, sizeof key, per_cpu.data(),
+                           per_cpu.size() * sizeof(bl_splice_counters), 0) != 0)
+    throw SystemError(name() + ": reading counters", errno);
+  bl_splice_counters sum{};
+  for (const auto& p : per_cpu) {
+    sum.redirected_skbs += p.redirected_skbs;
+    sum.redirected_bytes += p.redirected_bytes;
+    sum.misses += p.misses;
+    sum.miss_bytes += p.miss_bytes;
+    sum.empty_skbs += p.empty_skbs;
+  }
+  c["redirected_skbs"] = sum.redirected_skbs;
+  c["redirected_bytes"] = sum.redirected_bytes;
+  c["misses"] = sum.misses;
+  c["miss_bytes"] = sum.miss_bytes;
+  c["empty_skbs"] = sum.empty_skbs;
+  return c;
+}
+
+Engagement TcpProxy::check_engagement(const Counters& delta, const WorkloadResult& r) const {
+  return evaluate_proxy_engagement(mode_, delta, r);
+}
+
+// --- engagement ----------------------------------------------------------------------------
+
+namespace {
+
+uint64_t get(const Counters& c, const char* k) {
+  auto it = c.find(k);
+  return it == c.end() ? 0 : it->second;
+}
+
+std::string pct(double share) { return fmt::format("{:.2f}%", share * 100.0); }
+
+}  // namespace
+
+Engagement evaluate_proxy_engagement(ProxyMode mode, const Counters& delta, const WorkloadResult& r) {
+  const char* who = proxy_name(mode);
+  Engagement e;
+  e.checked = true;
+  uint64_t received = 0;
+  for (const auto& s : r.samples)
+    if (!s.warmup) received += s.bytes;
+  if (received == 0) {
+    e.ok = false;
+    e.carried_share = 0;
+    e.message = fmt::format("{}: the workload received no payload in the measured window, so nothing "
+                            "shows the proxy carried it", who);
+    return e;
+  }
+  // Carried bytes count both directions and the workload may count one (request/response),
+  // so coverage can exceed 1; bytes in flight at the window's edges make 99%, not 100%.
+  const bool bpf = mode == ProxyMode::sockmap;
+  const char* key = bpf ? "redirected_bytes" : "forwarded_bytes";
+  uint64_t carried = get(delta, key);
+  double coverage = double(carried) / double(received);
+  e.carried_share = std::min(1.0, coverage);
+  if (coverage < kMinProxyCarriedShare) {
+    e.ok = false;
+    e.message = fmt::format("{}: {} {} B = {} of the {} B the workload received in the window; at least "
+                            "{} is required (did the client bypass the proxy?{})",
+                            who, bpf ? "BPF redirected" : "the proxy forwarded", carried, pct(coverage), received,
+                            pct(kMinProxyCarriedShare),
+                            bpf ? fmt::format(" verdict misses: {} B", get(delta, "miss_bytes")) : "");
+    return e;
+  }
+  if (!bpf) {
+    e.message = fmt::format("{}: forwarded {} B (c2s {} B, s2c {} B) ≥ {} of the {} B received; {} B "
+                            "through user memory", who, carried, get(delta, "c2s_bytes"),
+                            get(delta, "s2c_bytes"), pct(kMinProxyCarriedShare), received,
+                            get(delta, "user_copied_bytes"));
+    return e;
+  }
+  uint64_t copied = get(delta, "user_copied_bytes");
+  double copied_share = double(copied) / double(received);
+  if (copied_share > kMaxSockmapUserCopyShare) {
+    e.ok = false;
+    e.message = fmt::format("{}: BPF redirected {} of received bytes, but the proxy's user space copied "
+                            "{} B = {} of them (at most {} allowed): verdicts missed ({} B)",
+                            who, pct(e.carried_share), copied, pct(copied_share),
+                            pct(kMaxSockmapUserCopyShare), get(delta, "miss_bytes"));
+    return e;
+  }
+  e.message = fmt::format("{}: BPF redirected {} B ≥ {} of the {} B received; user space copied {} B; "
+                          "{} B were queued before gating", who, carried, pct(kMinProxyCarriedShare), received,
+                          copied, get(delta, "pre_gate_bytes"));
+  return e;
+}
+
+}  // namespace benchlab::bpf

@@ -1,0 +1,431 @@
+// proxy-copy, proxy-splice and proxy-sockmap on a real kernel, over the netns module's loopback
+// and veth topologies. A greeting echo server (it speaks first, like tcp_rr's hello) and a client
+// that opens several connections to client_target() and streams a position-dependent pattern
+// through the proxy; both ends check every byte.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "benchlab/bpf/register.hpp"
+#include "benchlab/bpf/tcp_proxy.hpp"
+#include "benchlab/core/child.hpp"
+#include "benchlab/core/error.hpp"
+#include "benchlab/netns/topology.hpp"
+
+namespace bl = benchlab;
+namespace blb = benchlab::bpf;
+namespace nn = benchlab::netns;
+
+namespace {
+
+constexpr size_t kBytes = 4u << 20;   // per connection, client → server (and echoed back)
+constexpr int kConns = 3;
+constexpr uint16_t kPort = 5400;
+constexpr uint8_t kGreeting = 0x5a;
+
+#define REQUIRE_ROOT() \
+  if (geteuid() != 0) GTEST_SKIP() << "needs root: loads BPF, creates namespaces"
+
+std::string run(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  if (!p) return out;
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  pclose(p);
+  return out;
+}
+
+uint8_t pattern(int conn, size_t i) { return uint8_t(i * 131 + size_t(conn) * 7 + (i >> 12)); }
+
+sockaddr_storage to_sa(const nn::IpAddress& a, uint16_t port, socklen_t* len) {
+  sockaddr_storage ss{};
+  if (a.family == nn::Family::ipv4) {
+    auto* s = reinterpret_cast<sockaddr_in*>(&ss);
+    s->sin_family = AF_INET;
+    s->sin_port = htons(port);
+    std::memcpy(&s->sin_addr, a.bytes.data(), 4);
+    *len = sizeof *s;
+  } else {
+    auto* s = reinterpret_cast<sockaddr_in6*>(&ss);
+    s->sin6_family = AF_INET6;
+    s->sin6_port = htons(port);
+    std::memcpy(&s->sin6_addr, a.bytes.data(), 16);
+    *len = sizeof *s;
+  }
+  return ss;
+}
+
+// Echo server: greets each connection with one byte, echoes everything, and closes after the
+// client's FIN once all is echoed. Returns the bytes it received.
+nlohmann::json echo_server(const nn::Endpoint& ep, bl::ChildChannel& ch) {
+  socklen_t len;
+  auto addr = to_sa(ep.addr, kPort, &len);
+  int l = ::socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (::bind(l, reinterpret_cast<sockaddr*>(&addr), len) != 0) throw bl::SystemError("bind", errno);
+  if (::listen(l, 16) != 0) throw bl::SystemError("listen", errno);
+  ch.ready();
+  struct C {
+    int fd;
+    std::string pending;
+    bool eof = false;
+  };
+  std::vector<C> cs;
+  uint64_t got = 0;
+  int done = 0;
+  auto end = bl::Clock::now() + std::chrono::seconds(20);
+  std::vector<char> buf(1 << 16);
+  while (done < kConns) {
+    if (bl::Clock::now() > end) throw bl::RunError("server: timed out");
+    std::vector<pollfd> p{{l, POLLIN, 0}};
+    for (auto& c : cs)
+      p.push_back({c.fd, short((c.eof ? 0 : POLLIN) | (c.pending.empty() ? 0 : POLLOUT)), 0});
+    if (::poll(p.data(), p.size(), 1000) < 0) throw bl::SystemError("poll", errno);
+    if (p[0].revents & POLLIN) {
+      int fd = ::accept4(l, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd >= 0) {
+        cs.push_back({fd, std::string(1, char(kGreeting))});
+        continue;
+      }
+    }
+    for (size_t i = 0; i < cs.size(); ++i) {
+      C& c = cs[i];
+      if (c.fd < 0) continue;
+      if (!c.eof) {
+        ssize_t n = ::recv(c.fd, buf.data(), buf.size(), MSG_DONTWAIT);
+        if (n > 0) {
+          c.pending.append(buf.data(), size_t(n));
+          got += uint64_t(n);
+        } else if (n == 0) {
+          c.eof = true;
+        } else if (errno != EAGAIN) {
+          throw bl::SystemError("server recv", errno);
+        }
+      }
+      if (!c.pending.empty()) {
+        ssize_t n = ::send(c.fd, c.pending.data(), c.pending.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n > 0) c.pending.erase(0, size_t(n));
+        else if (errno != EAGAIN) throw bl::SystemError("server send", errno);
+      }
+      if (c.eof && c.pending.empty()) {
+        ::close(c.fd);
+        c.fd = -1;
+        ++done;
+      }
+    }
+  }
+  ::close(l);
+  return {{"got", got}};
+}
+
+// Client: kConns connections at once, each streams kBytes of its pattern, half-closes, and
+// expects the greeting then its own bytes back, then EOF.
+// With await_greeting, a connection sends nothing before the server's greeting arrived (as
+// tcp_rr waits for its hello), so nothing but the proxy can move that first byte along.
+nlohmann::json pattern_client(const bl::ConnectTarget& t, bool await_greeting) {
+  socklen_t len;
+  auto addr = to_sa(t.addr, t.port, &len);
+  struct C {
+    int fd;
+    size_t sent = 0, got = 0;
+    bool greeted = false, eof = false, shut = false;
+  };
+  std::vector<C> cs;
+  for (int i = 0; i < kConns; ++i) {
+    int fd = ::socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0) throw bl::SystemError("connect", errno);
+    cs.push_back({fd});
+  }
+  uint64_t got = 0, errors = 0;
+  for (auto& c : cs) {
+    if (!await_greeting) break;
+    pollfd p{c.fd, POLLIN, 0};
+    uint8_t b = 0;
+    if (::poll(&p, 1, 3000) != 1 || ::recv(c.fd, &b, 1, 0) != 1 || b != kGreeting)
+      throw bl::RunError("client: no greeting within 3 s");
+    c.greeted = true;
+    ++got;
+  }
+  std::vector<uint8_t> out(1 << 16), in(1 << 16);
+  auto end = bl::Clock::now() + std::chrono::seconds(20);
+  for (int live = kConns; live > 0;) {
+    if (bl::Clock::now() > end) throw bl::RunError("client: timed out");
+    std::vector<pollfd> p;
+    for (auto& c : cs) p.push_back({c.fd, short((c.eof ? 0 : POLLIN) | (c.shut ? 0 : POLLOUT)), 0});
+    if (::poll(p.data(), p.size(), 1000) < 0) throw bl::SystemError("poll", errno);
+    for (int i = 0; i < kConns; ++i) {
+      C& c = cs[size_t(i)];
+      if (!c.shut && c.sent < kBytes) {
+        size_t n = std::min(out.size(), kBytes - c.sent);
+        for (size_t k = 0; k < n; ++k) out[k] = pattern(i, c.sent + k);
+        ssize_t w = ::send(c.fd, out.data(), n, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (w > 0) c.sent += size_t(w);
+        else if (errno != EAGAIN) throw bl::SystemError("client send", errno);
+      }
+      if (!c.shut && c.sent == kBytes) {
+        ::shutdown(c.fd, SHUT_WR);
+        c.shut = true;
+      }
+      if (c.eof) continue;
+      ssize_t r = ::recv(c.fd, in.data(), in.size(), MSG_DONTWAIT);
+      if (r == 0) {
+        c.eof = true;
+        --live;
+        continue;
+      }
+      if (r < 0) {
+        if (errno != EAGAIN) throw bl::SystemError("client recv", errno);
+        continue;
+      }
+      size_t k = 0;
+      if (!c.greeted) {
+        if (in[0] != kGreeting) ++errors;
+        c.greeted = true;
+        k = 1;
+      }
+      for (; k < size_t(r); ++k, ++c.got)
+        if (in[k] != pattern(i, c.got)) ++errors;
+      got += uint64_t(r);
+    }
+  }
+  size_t echoed = 0;
+  for (auto& c : cs) {
+    echoed += c.got;
+    ::close(c.fd);
+  }
+  return {{"got", got}, {"echoed", echoed}, {"errors", errors}};
+}
+
+struct Transfer {
+  uint64_t server_got = 0, client_got = 0, echoed = 0, errors = 0;
+};
+
+Transfer transfer(const nn::Topology& topo, const blb::TcpProxy& dp, bool await_greeting = false) {
+  auto deadline = bl::Clock::now() + std::chrono::seconds(30);
+  const nn::Endpoint& server_ep = topo.server();
+  bl::ChildProcess server = bl::ChildProcess::spawn({
+      .role = "server", .ns = server_ep.ns, .cgroup = "", .cpu = -1,
+      .body = [&](bl::ChildChannel& ch) { return echo_server(server_ep, ch); },
+  });
+  server.await_ready(deadline);
+  bl::ConnectTarget target = dp.client_target(server_ep, kPort);   // in the parent, as workloads do
+  bl::ChildProcess client = bl::ChildProcess::spawn({
+      .role = "client", .ns = topo.client().ns, .cgroup = "", .cpu = -1,
+      .body = [&](bl::ChildChannel&) { return pattern_client(target, await_greeting); },
+  });
+  Transfer t;
+  auto cj = client.wait(deadline);
+  auto sj = server.wait(deadline);
+  t.client_got = cj.at("got");
+  t.echoed = cj.at("echoed");
+  t.errors = cj.at("errors");
+  t.server_got = sj.at("got");
+  return t;
+}
+
+bl::Counters minus(const bl::Counters& a, const bl::Counters& b) {
+  bl::Counters d;
+  for (const auto& [k, v] : a) d[k] = v - (b.count(k) ? b.at(k) : 0);
+  return d;
+}
+
+std::string dump(const bl::Counters& c) {
+  std::string s;
+  for (const auto& [k, v] : c) s += k + "=" + std::to_string(v) + " ";
+  return s;
+}
+
+bl::WorkloadResult result_of(const Transfer& t) {
+  bl::WorkloadResult r;
+  bl::IntervalSample s;
+  s.duration_s = 1;
+  s.bytes = t.server_got + t.client_got;
+  r.samples.push_back(s);
+  return r;
+}
+
+enum class Topo { loopback, veth };
+
+struct Param {
+  blb::ProxyMode mode;
+  Topo topo;
+};
+
+std::string param_name(const ::testing::TestParamInfo<Param>& i) {
+  std::string m = blb::proxy_name(i.param.mode);
+  m = m.substr(m.find('-') + 1);
+  return m + (i.param.topo == Topo::loopback ? "_loopback" : "_veth");
+}
+
+class ProxyTest : public ::testing::TestWithParam<Param> {
+ protected:
+  std::unique_ptr<nn::Topology> make_topo(const char* tag) {
+    nn::TopologyOptions o;
+    o.run_id = std::string("px") + tag + std::to_string(getpid() % 100000);
+    return GetParam().topo == Topo::loopback ? nn::make_loopback(o) : nn::make_veth(o);
+  }
+  blb::TcpProxyConfig config() const {
+    blb::TcpProxyConfig c;
+    c.mode = GetParam().mode;
+    return c;
+  }
+  struct Outcome {
+    Transfer t;
+    bl::Counters delta;
+    bl::Engagement e;
+  };
+  Outcome run_once(const nn::Topology& topo, const blb::TcpProxyConfig& cfg, bool await_greeting = false) {
+    blb::TcpProxy dp(topo.server(), cfg);
+    auto before = dp.read_counters();
+    Outcome o;
+    o.t = transfer(topo, dp, await_greeting);
+    o.delta = minus(dp.read_counters(), before);
+    o.e = dp.check_engagement(o.delta, result_of(o.t));
+    return o;
+  }
+};
+
+TEST_P(ProxyTest, CarriesBothDirectionsIntactAndPassesEngagement) {
+  REQUIRE_ROOT();
+  auto topo = make_topo("a");
+  auto o = run_once(*topo, config());
+  std::printf("  %s\n  %s\n", o.e.message.c_str(), dump(o.delta).c_str());
+  EXPECT_EQ(o.t.server_got, kConns * kBytes);
+  EXPECT_EQ(o.t.echoed, kConns * kBytes);
+  EXPECT_EQ(o.t.client_got, kConns * (kBytes + 1));
+  EXPECT_EQ(o.t.errors, 0u);
+  EXPECT_EQ(o.delta["connections"], uint64_t(kConns)) << dump(o.delta);
+  EXPECT_EQ(o.delta["connect_errors"], 0u);
+  if (GetParam().mode == blb::ProxyMode::sockmap) {
+    EXPECT_GE(o.delta["redirected_bytes"], 2 * kConns * kBytes) << dump(o.delta);
+    EXPECT_GT(o.delta["redirected_skbs"], 0u);
+    EXPECT_EQ(o.delta["misses"], 0u) << dump(o.delta);
+    EXPECT_EQ(o.delta["user_copied_bytes"], 0u) << dump(o.delta);
+    EXPECT_EQ(o.delta["drain_timeouts"], 0u) << dump(o.delta);
+    EXPECT_EQ(o.delta["gate_errors"], 0u);
+  } else {
+    EXPECT_EQ(o.delta["c2s_bytes"], kConns * kBytes) << dump(o.delta);
+    EXPECT_EQ(o.delta["s2c_bytes"], kConns * (kBytes + 1)) << dump(o.delta);
+    EXPECT_EQ(o.delta["user_copied_bytes"],
+              GetParam().mode == blb::ProxyMode::copy ? o.delta["forwarded_bytes"] : 0u);
+  }
+  EXPECT_TRUE(o.e.checked);
+  EXPECT_TRUE(o.e.ok) << o.e.message;
+}
+
+TEST_P(ProxyTest, BrokenKnobStillDeliversButFailsEngagement) {
+  REQUIRE_ROOT();
+  auto topo = make_topo("b");
+  auto cfg = config();
+  // sockmap: every verdict misses, the user-space fallback carries the bytes (miss policy:
+  // never a drop). copy/splice: the client goes straight to the server.
+  if (cfg.mode == blb::ProxyMode::sockmap) cfg.test_break_key = true;
+  else cfg.test_bypass = true;
+  auto o = run_once(*topo, cfg);
+  std::printf("  %s\n", o.e.message.c_str());
+  EXPECT_EQ(o.t.server_got, kConns * kBytes);
+  EXPECT_EQ(o.t.client_got, kConns * (kBytes + 1));
+  EXPECT_EQ(o.t.errors, 0u);
+  if (cfg.mode == blb::ProxyMode::sockmap) {
+    EXPECT_EQ(o.delta["redirected_bytes"], 0u) << dump(o.delta);
+    EXPECT_GE(o.delta["miss_bytes"], 2 * kConns * kBytes) << dump(o.delta);
+    EXPECT_EQ(o.delta["user_copied_bytes"], kConns * (2 * kBytes + 1)) << dump(o.delta);
+  } else {
+    EXPECT_EQ(o.delta["forwarded_bytes"], 0u) << dump(o.delta);
+  }
+  EXPECT_TRUE(o.e.checked);
+  EXPECT_FALSE(o.e.ok);
+}
+
+// The readiness barrier's hard case: the server's greeting and the client's first bytes are
+// queued on the proxy's sockets before they are gated. The greeting alone would stall a
+// request/response exchange if nothing woke the verdict; BPF must carry them, in order.
+TEST_P(ProxyTest, BytesQueuedBeforeGatingAreCarriedByBpf) {
+  REQUIRE_ROOT();
+  if (GetParam().mode != blb::ProxyMode::sockmap) GTEST_SKIP() << "sockmap only";
+  auto topo = make_topo("d");
+  auto cfg = config();
+  cfg.test_gate_delay_ms = 100;
+  auto o = run_once(*topo, cfg, /*await_greeting=*/true);
+  std::printf("  %s\n", o.e.message.c_str());
+  EXPECT_EQ(o.t.server_got, kConns * kBytes);
+  EXPECT_EQ(o.t.client_got, kConns * (kBytes + 1));
+  EXPECT_EQ(o.t.errors, 0u);
+  EXPECT_GE(o.delta["pre_gate_bytes"], uint64_t(kConns)) << dump(o.delta);   // greetings at least
+  EXPECT_EQ(o.delta["user_copied_bytes"], 0u) << dump(o.delta);
+  EXPECT_EQ(o.delta["misses"], 0u) << dump(o.delta);
+  EXPECT_TRUE(o.e.ok) << o.e.message;
+}
+
+TEST_P(ProxyTest, TeardownLeavesNothingBehind) {
+  REQUIRE_ROOT();
+  auto topo = make_topo("c");
+  std::vector<int> pids;
+  {
+    blb::TcpProxy dp(topo->server(), config());
+    transfer(*topo, dp);
+    pids = dp.proxy_pids();
+    ASSERT_EQ(pids.size(), 1u);
+    EXPECT_EQ(::kill(pids[0], 0), 0);
+    if (GetParam().mode == blb::ProxyMode::sockmap)
+      EXPECT_NE(run("bpftool prog show").find("splice_proxy_ve"), std::string::npos);
+  }
+  for (int pid : pids) {
+    errno = 0;
+    EXPECT_EQ(::kill(pid, 0), -1) << "proxy " << pid << " still exists";
+    EXPECT_EQ(errno, ESRCH);
+  }
+  for (const auto& e : std::filesystem::directory_iterator("/sys/fs/bpf"))
+    EXPECT_NE(e.path().filename().string().rfind("bl-", 0), 0u) << e.path();
+  // Psocks drop their program references from an RCU work item after the sockets close.
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    gone = run("bpftool prog show").find("splice_proxy_ve") == std::string::npos;
+    if (!gone) usleep(20000);
+  }
+  EXPECT_TRUE(gone) << "verdict program still loaded 2 s after teardown";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Proxies, ProxyTest,
+    ::testing::Values(Param{blb::ProxyMode::copy, Topo::loopback}, Param{blb::ProxyMode::copy, Topo::veth},
+                      Param{blb::ProxyMode::splice, Topo::loopback}, Param{blb::ProxyMode::splice, Topo::veth},
+                      Param{blb::ProxyMode::sockmap, Topo::loopback}, Param{blb::ProxyMode::sockmap, Topo::veth}),
+    param_name);
+
+TEST(ProxyRegistry, EntriesDeclareOptionsAndProbe) {
+  bl::DatapathRegistry reg;
+  blb::register_bpf_datapaths(reg);
+  for (const char* name : {"proxy-copy", "proxy-splice", "proxy-sockmap"}) {
+    const auto* e = reg.find(name);
+    ASSERT_NE(e, nullptr) << name;
+    EXPECT_EQ(e->traffic, std::vector<std::string>{"tcp"});
+    bool has_bypass = false;
+    for (const auto& o : e->options)
+      if (o.name == "test_bypass") has_bypass = std::get<bool>(o.default_value) == false;
+    EXPECT_TRUE(has_bypass) << name;
+    if (geteuid() == 0) {
+      auto s = e->probe();
+      EXPECT_TRUE(s.ok) << s.reason;
+    }
+  }
+}
+
+}  // namespace
