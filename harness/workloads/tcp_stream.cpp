@@ -6,7 +6,8 @@
 // JSON (interval sums and sum_received), never the sender's view.
 //
 // Timing. iperf counts whole seconds (-O omit, -t duration), so warmup_s and duration_s are
-// rounded to whole seconds (duration at least 1). iperf starts its interval clock on the
+// rounded up to whole seconds (duration at least 1); `extra` records the values iperf ran with
+// (iperf_omit_s, iperf_duration_s) and the window hooks follow them. iperf starts its interval clock on the
 // server when the control handshake reaches TEST_START, just before the client starts
 // writing. Both children watch their own sockets from a helper thread and stamp
 // CLOCK_MONOTONIC, into a page shared with the parent, the moment payload starts to move
@@ -383,6 +384,11 @@ json client_body(ChildChannel& ch, const StreamParams& p, const Datapath& dp, St
 
 // ---- parent side ------------------------------------------------------------------------
 
+// iperf takes whole seconds: at least what was asked (a 0.3 s warm-up becomes 1 s, not none).
+int whole_seconds_at_least(double s, int min) {
+  return std::max(min, int(std::ceil(s - 1e-6)));
+}
+
 Clock::time_point after_s(double s) {
   return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
 }
@@ -473,8 +479,8 @@ class TcpStreamWorkload : public Workload {
     p.port = int(ctx.options.get_int("port"));
     p.blksize = int(ctx.cell.message_size);
     p.flows = int(ctx.cell.flows);
-    p.omit_s = int(std::max(0.0, std::round(ctx.warmup_s)));
-    p.duration_s = int(std::max(1.0, std::round(ctx.duration_s)));
+    p.omit_s = whole_seconds_at_least(ctx.warmup_s, 0);
+    p.duration_s = whole_seconds_at_least(ctx.duration_s, 1);
     p.interval_s = ctx.options.get_number("interval_s");
     p.zerocopy = ctx.options.get_bool("zerocopy");
     const Datapath& dp = ctx.datapath;
