@@ -13,6 +13,8 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -149,7 +151,8 @@ class RrClient {
     } else {
       for (auto& f : flows_) start_connection(f);
     }
-    loop(iv.end_ns());
+    if (c_.mode == RrMode::rr && flows_.size() == 1) loop_one_flow(iv.end_ns());
+    else loop(iv.end_ns());
 
     const uint64_t window_start = std::max(start_ns, iv.warm_end_ns());
     return {{"samples", iv.to_json()},
@@ -209,6 +212,32 @@ class RrClient {
     }
   }
 
+  // One connection with one transaction in flight (the common latency case): block in recv()
+  // as netperf and sockperf do, instead of epoll_wait() + recv() — one system call less per
+  // transaction. The receive timeout keeps the loop bounded by end_ns.
+  void loop_one_flow(uint64_t end_ns) {
+    Flow& f = flows_[0];
+    const int fd = f.fd.get();
+    ep_.del(fd);
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0)
+      throw RunError(fmt::format("flow 0: fcntl: {}", std::strerror(errno)));
+    timeval tv{0, 100'000};
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0)
+      throw RunError(fmt::format("flow 0: SO_RCVTIMEO: {}", std::strerror(errno)));
+    block_recv_ = true;
+    while (f.fd && mono_now_ns() < end_ns) {
+      if (f.want_out) {   // a short write of a large request: wait until it can go on
+        pollfd p{fd, POLLOUT, 0};
+        ::poll(&p, 1, 100);
+        f.want_out = false;
+        send_request(f);
+        continue;
+      }
+      on_readable(f);
+    }
+  }
+
   void handle(Flow& f, uint32_t events) {
     if (f.state == Flow::State::connecting) {
       if (int err = socket_error(f.fd.get()))
@@ -261,14 +290,14 @@ class RrClient {
       if (n < 0 && errno == EAGAIN) {
         if (!f.want_out) {
           f.want_out = true;
-          ep_.mod(f.fd.get(), mask(f), tag(f));
+          if (!block_recv_) ep_.mod(f.fd.get(), mask(f), tag(f));
         }
         return;
       }
       if (n < 0) throw RunError(fmt::format("flow {}: send: {}", f.index, std::strerror(errno)));
       f.sent += size_t(n);
     }
-    if (f.want_out) {
+    if (f.want_out && !block_recv_) {
       f.want_out = false;
       ep_.mod(f.fd.get(), mask(f), tag(f));
     }
@@ -278,7 +307,7 @@ class RrClient {
     for (;;) {
       // Draining (crr): the response is complete; only the server's FIN should follow.
       const size_t want = f.state == Flow::State::draining ? kScratchBytes : c_.response_bytes - f.got;
-      ssize_t n = ::recv(f.fd.get(), scratch_.data(), std::min(want, kScratchBytes), MSG_DONTWAIT);
+      ssize_t n = ::recv(f.fd.get(), scratch_.data(), std::min(want, kScratchBytes), block_recv_ ? 0 : MSG_DONTWAIT);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && errno == EAGAIN) return;
       const uint64_t t = mono_now_ns();
@@ -327,6 +356,7 @@ class RrClient {
 
   const RrConfig& c_;
   const Datapath& dp_;
+  bool block_recv_ = false;   // loop_one_flow: recv() blocks (bounded by SO_RCVTIMEO)
   Epoll ep_;
   std::vector<Flow> flows_;
   std::vector<uint8_t> scratch_, zeros_;
@@ -377,6 +407,11 @@ class RrServer {
           }
         } else if (d == kListenTag) {
           accept_all(lfd.get());
+          if (c_.mode == RrMode::rr && c_.flows == 1 && conns_.size() == 1) {
+            serve_one(conns_.begin()->second, ctl_fd, bound);
+            stop = true;
+            break;
+          }
         } else {
           auto it = conns_.find(int(d));
           if (it != conns_.end()) on_event(it->second, evs[i].events);
@@ -418,6 +453,74 @@ class RrServer {
   }
 
   void close_conn(ServerConn& c) { conns_.erase(c.fd.get()); }   // closing also leaves epoll
+
+  // Reads one control message if one is waiting (wait_s = 0) or arrives within wait_s; true on
+  // stop (or the parent gone).
+  bool take_control(int ctl_fd, double wait_s, double& bound) {
+    pollfd p{ctl_fd, POLLIN, 0};
+    if (::poll(&p, 1, int(wait_s * 1e3)) <= 0) return false;
+    auto msg = ControlPipe::receive(ctl_fd, mono_now_s() + 1);
+    if (!msg || msg->kind == ControlPipe::Kind::stop) return true;
+    warm_ns_ = to_ns(msg->timeline.warm_end);
+    end_ns_ = to_ns(msg->timeline.end);
+    bound = msg->timeline.end + 3 * kGraceS;
+    return false;
+  }
+
+  // The single connection of a one-flow tcp_rr: block in recv()/send() as sockperf's and
+  // netperf's servers do, instead of epoll_wait() + recv() per request. The receive timeout
+  // lets the loop look at the control pipe and its time bound while the client is quiet.
+  void serve_one(ServerConn& c, int ctl_fd, double& bound) {
+    const int fd = c.fd.get();
+    ep_.del(fd);
+    int fl = fcntl(fd, F_GETFL);
+    timeval tv{0, 100'000};
+    if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0)
+      throw RunError(fmt::format("server socket: {}", std::strerror(errno)));
+    for (;;) {
+      if (mono_now_s() > bound) throw RunError("no stop from the parent in time");
+      ssize_t n = ::recv(fd, scratch_.data(), std::min<size_t>(c_.request_bytes - c.got, kScratchBytes), 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EAGAIN) {
+        if (take_control(ctl_fd, 0, bound)) return;
+        continue;
+      }
+      if (n <= 0) {   // the client is done (at the end of the run it closes with a response unread)
+        close_conn(c);
+        while (!take_control(ctl_fd, 0.1, bound))
+          if (mono_now_s() > bound) throw RunError("no stop from the parent in time");
+        return;
+      }
+      if (warm_ns_ == UINT64_MAX && take_control(ctl_fd, 0, bound)) return;   // the timeline precedes t0
+      if (c_.verify) c.request.feed(c.got, scratch_.data(), size_t(n));
+      c.got += size_t(n);
+      if (c.got < c_.request_bytes) continue;
+      const uint64_t t = mono_now_ns();
+      ++requests_;
+      if (t >= warm_ns_ && t < end_ns_) ++requests_measured_;
+      if (!c.request.ok()) ++payload_errors_;
+      const uint64_t seed = response_seed(c.request.seed());
+      for (size_t sent = 0; sent < c_.response_bytes;) {
+        const size_t chunk = std::min<size_t>(c_.response_bytes - sent, kScratchBytes);
+        const uint8_t* buf = zeros_.data();
+        if (c_.verify) {
+          pattern_fill(seed, sent, scratch_.data(), chunk);
+          buf = scratch_.data();
+        }
+        ssize_t w = ::send(fd, buf, chunk, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {   // the client went away (end of run)
+          close_conn(c);
+          while (!take_control(ctl_fd, 0.1, bound))
+            if (mono_now_s() > bound) throw RunError("no stop from the parent in time");
+          return;
+        }
+        sent += size_t(w);
+      }
+      c.got = 0;
+      c.request.reset();
+    }
+  }
 
   void on_event(ServerConn& c, uint32_t events) {
     if (c.responding) {
