@@ -84,8 +84,9 @@ int cli_main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? 0 : int(ExitCode::usage);
+    if (e.get_exit_code() == 0) return app.exit(e);   // --help, --version
+    fmt::print(stderr, "benchlab: {} (see benchlab --help)\n", e.what());
+    return int(ExitCode::usage);
   }
 
   try {
