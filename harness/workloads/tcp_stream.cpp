@@ -20,6 +20,7 @@
 // each hook call was (hook_begin_late_s, hook_end_late_s), against windows of seconds.
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <linux/tcp.h>
 #include <netinet/in.h>
 #include <sys/mman.h>
@@ -36,8 +37,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
-#include <fcntl.h>
 #include <functional>
 #include <memory>
 #include <new>
@@ -393,9 +392,12 @@ Clock::time_point after_s(double s) {
   return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
 }
 
-// "tcp_stream server: ..." from ChildProcess's "server: ...".
+// One line naming the workload, and the side when a child failed: ChildProcess's
+// "server: ..." becomes "tcp_stream server: ...", anything else "tcp_stream: ...".
 [[noreturn]] void rethrow_as_run_error(const std::exception& e) {
-  throw RunError(std::string("tcp_stream ") + e.what());
+  std::string msg = e.what();
+  bool from_child = msg.rfind("client:", 0) == 0 || msg.rfind("server:", 0) == 0;
+  throw RunError(std::string(from_child ? "tcp_stream " : "tcp_stream: ") + msg);
 }
 
 double num(const json& j, const char* key) {
