@@ -139,8 +139,9 @@ void expect_consistent(const Outcome& o, uint32_t message_size, uint32_t flows) 
   EXPECT_GT(r.window_s, 0.9);
   EXPECT_LT(r.window_s, 1.5);
   EXPECT_NEAR(r.window_s, r.extra.at("receiver_seconds"), 0.01);
-  // The sender's count differs from the receiver's only by what was in flight at the end.
-  EXPECT_NEAR(r.extra.at("sender_bytes"), r.extra.at("receiver_bytes"), 0.05 * r.extra.at("receiver_bytes"));
+  // The sender's count differs from the receiver's by what sat in socket buffers at either end
+  // of its own window: megabytes, a large share of a 1-second run on a busy machine.
+  EXPECT_NEAR(r.extra.at("sender_bytes"), r.extra.at("receiver_bytes"), 0.25 * r.extra.at("receiver_bytes"));
   for (const auto& s : r.samples) EXPECT_EQ(s.messages, s.bytes / message_size);
 
   EXPECT_EQ(r.extra.at("iperf_blksize_bytes"), double(message_size));
