@@ -58,8 +58,8 @@ Counters merge(Counters a, const Counters& b) {
 
 nlohmann::json options_json(const OptionValues& v) {
   nlohmann::json j = nlohmann::json::object();
-  for (const auto& [k, x] : v.all())
-    std::visit([&](const auto& y) { j[k] = y; }, x);
+  for (const auto& kv : v.all())   // not a structured binding: clang 14 cannot capture one
+    std::visit([&](const auto& y) { j[kv.first] = y; }, kv.second);
   return j;
 }
 

@@ -350,7 +350,8 @@ void merge_into(toml::table& dst, toml::table&& src) {
     } else if (auto* a = v.as_array()) {
       dst.insert_or_assign(k, std::move(*a));
     } else {
-      v.visit([&](auto&& x) { dst.insert_or_assign(k, std::move(x)); });
+      const toml::key& key = k;   // clang 14 cannot capture a structured binding
+      v.visit([&](auto&& x) { dst.insert_or_assign(key, std::move(x)); });
     }
   }
 }
