@@ -356,12 +356,21 @@ void merge_into(toml::table& dst, toml::table&& src) {
   }
 }
 
-// toml++ recurses once per level of table nesting when it builds and frees a document, so a
-// dotted key of ~60000 segments ([a.a.a...], 120 KB) overflows the stack. Scenarios nest three
-// levels; refuse any dotted key (header or assignment) of more than kMaxKeySegments segments
-// before parsing. Returns the 1-based line of the first such key, or 0.
+// A lexical pass before toml++ for inputs that crash it or reach undefined behaviour in it
+// (toml++ 3.3.0, Debian 12), each reported as one ScenarioError line:
+// - toml++ recurses once per level of table nesting when it builds and frees a document, so a
+//   dotted key of ~60000 segments ([a.a.a...], 120 KB) overflows the stack. Scenarios nest three
+//   levels; a dotted key (header or assignment) of more than kMaxKeySegments segments is refused.
+// - its whitespace test reaches TOML_UNREACHABLE for most non-ASCII code points
+//   (marzer/tomlplusplus#190, #295; found by harness/fuzz): it runs wherever whitespace may
+//   appear outside strings, and after a line-ending backslash in a """ string. Non-ASCII outside
+//   strings and comments is invalid TOML anyway; after a line-ending backslash it is refused.
 constexpr int kMaxKeySegments = 32;
-int overlong_dotted_key(std::string_view text) {
+struct LexicalProblem {
+  int line = 0;   // 0: none
+  std::string reason;
+};
+LexicalProblem lexical_problem(std::string_view text) {
   int line = 1, dots = 0;
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
@@ -376,7 +385,20 @@ int overlong_dotted_key(std::string_view text) {
       const std::string_view quote = text.substr(i, multi ? 3 : 1);
       size_t j = i + quote.size();
       while (j < text.size() && text.compare(j, quote.size(), quote) != 0) {
-        if (c == '"' && text[j] == '\\' && j + 1 < text.size()) ++j;   // an escaped character
+        if (c == '"' && text[j] == '\\' && j + 1 < text.size()) {
+          ++j;   // an escaped character
+          if (multi && (text[j] == ' ' || text[j] == '\t' || text[j] == '\r' || text[j] == '\n')) {
+            size_t k = j;   // a line-ending backslash: toml++ skips the whitespace after it
+            while (k < text.size() && (text[k] == ' ' || text[k] == '\t' || text[k] == '\r' || text[k] == '\n')) {
+              if (text[k] == '\n') ++line;
+              ++k;
+            }
+            if (k < text.size() && (unsigned char)text[k] >= 0x80)
+              return {line, "non-ASCII character right after a line-ending backslash (not supported)"};
+            j = k;
+            continue;
+          }
+        }
         if (text[j] == '\n') {
           ++line;
           if (!multi) break;   // unterminated; toml++ reports it
@@ -389,13 +411,16 @@ int overlong_dotted_key(std::string_view text) {
         --j;
       }
       i = j;
+    } else if ((unsigned char)c >= 0x80) {
+      return {line, "non-ASCII character outside a string or comment"};
     } else if (c == '.') {
-      if (++dots >= kMaxKeySegments) return line;
+      if (++dots >= kMaxKeySegments)
+        return {line, "dotted key nested deeper than " + std::to_string(kMaxKeySegments) + " levels"};
     } else if (!std::isalnum((unsigned char)c) && c != '_' && c != '-' && c != ' ' && c != '\t') {
       dots = 0;   // '=', brackets, braces, commas: a new key starts after them
     }
   }
-  return 0;
+  return {};
 }
 
 // Offset of the first byte that does not start or continue a valid UTF-8 sequence (overlong
@@ -419,10 +444,9 @@ size_t invalid_utf8(std::string_view t) {
   return std::string_view::npos;
 }
 
-void check_nesting(std::string_view text, const std::string& name, const std::string& key) {
-  if (int line = overlong_dotted_key(text))
-    throw ScenarioError(name, name == "--set" ? 0 : line, key,
-                        "dotted key nested deeper than " + std::to_string(kMaxKeySegments) + " levels");
+void check_lexical(std::string_view text, const std::string& name, const std::string& key) {
+  if (LexicalProblem p = lexical_problem(text); p.line)
+    throw ScenarioError(name, name == "--set" ? 0 : p.line, key, p.reason);
 }
 
 void apply_override(toml::table& root, const std::string& ov) {
@@ -430,7 +454,7 @@ void apply_override(toml::table& root, const std::string& ov) {
   if (eq == std::string::npos || eq == 0)
     throw ScenarioError("--set", 0, ov, "expected key=value (e.g. duration_s=2 or matrix.message_size=[64,1024])");
   std::string key = ov.substr(0, eq), value = ov.substr(eq + 1);
-  check_nesting(ov, "--set", key.size() > 40 ? key.substr(0, 40) + "..." : key);
+  check_lexical(ov, "--set", key.size() > 40 ? key.substr(0, 40) + "..." : key);
   toml::table t;
   try {
     t = toml::parse(std::string_view(key + " = " + value), std::string_view("--set"));
@@ -483,7 +507,7 @@ ScenarioSpec parse_scenario(const std::string& text, const std::string& name, co
   if (size_t bad = invalid_utf8(text); bad != std::string_view::npos)
     throw ScenarioError(name, int(1 + std::count(text.begin(), text.begin() + bad, '\n')), "",
                         "not valid UTF-8 (byte " + std::to_string(bad) + ")");
-  check_nesting(text, name, "");
+  check_lexical(text, name, "");
   toml::table root;
   try {
     root = toml::parse(std::string_view(text), std::string_view(name));
