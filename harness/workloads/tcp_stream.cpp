@@ -5,17 +5,19 @@
 // datapath's cgroup and its CPU. Throughput is taken at the receiver: the server's own iperf
 // JSON (interval sums and sum_received), never the sender's view.
 //
-// Timing. iperf counts whole seconds (-O omit, -t duration), so warmup_s and duration_s are
-// rounded up to whole seconds (duration at least 1); `extra` records the values iperf ran with
-// (iperf_omit_s, iperf_duration_s) and the window hooks follow them. iperf starts its interval clock on the
+// Timing. iperf counts whole seconds (-t), so it runs for warmup_s + duration_s rounded up to a
+// whole second, without its own omit period (-O 0), reporting intervals that divide the
+// warm-up and the window: intervals before warmup_s are tagged warm-up, intervals after the
+// window (the rounding's tail) cooldown, and only those in between are measured. `extra`
+// records what iperf ran with (iperf_duration_s, interval_s). iperf starts its interval clock on the
 // server when the control handshake reaches TEST_START, just before the client starts
 // writing. Both children watch their own sockets from a helper thread and stamp
 // CLOCK_MONOTONIC, into a page shared with the parent, the moment payload starts to move
 // (FirstData): the server when it has received some, the client when some was acknowledged or
 // written (the client then calls ready()). Every stamp trails iperf's clock start, by one
 // control message, the time to move kDataMark_bytes and up to one polling period (kPoll), so
-// the parent takes the earlier of the two as t0 and calls hooks.begin() at t0 + omit and
-// hooks.end() at t0 + omit + duration. On an idle machine the stamps agree within a fraction of
+// the parent takes the earlier of the two as t0 and calls hooks.begin() at t0 + warm-up and
+// hooks.end() at t0 + warm-up + duration. On an idle machine the stamps agree within a fraction of
 // a millisecond; `extra` keeps start_stamp_skew_s (client stamp - server stamp) and how late
 // each hook call was (hook_begin_late_s, hook_end_late_s), against windows of seconds.
 
@@ -383,9 +385,22 @@ json client_body(ChildChannel& ch, const StreamParams& p, const Datapath& dp, St
 
 // ---- parent side ------------------------------------------------------------------------
 
-// iperf takes whole seconds: at least what was asked (a 0.3 s warm-up becomes 1 s, not none).
+// iperf takes whole seconds: at least what was asked.
 int whole_seconds_at_least(double s, int min) {
   return std::max(min, int(std::ceil(s - 1e-6)));
+}
+
+bool divides(double step, double x) {
+  double q = x / step;
+  return std::fabs(q - std::round(q)) < 1e-6;
+}
+
+// A reporting interval that puts a boundary at the end of the warm-up and of the window, so
+// no interval straddles them: the configured one if it does, else the largest that does.
+double aligned_interval(double wanted, double warmup_s, double duration_s) {
+  for (double c : {wanted, 0.5, 0.25, 0.2, 0.1})
+    if (c >= 0.1 && divides(c, warmup_s) && divides(c, duration_s)) return c;
+  return wanted;   // no aligned choice: straddling intervals are left out of the window below
 }
 
 Clock::time_point after_s(double s) {
@@ -409,28 +424,20 @@ double num(const json& j, const char* key) {
 // included). `messages` is bytes / blksize, an approximation: TCP delivers a byte stream and
 // the receiver's reads do not follow the sender's writes.
 //
-// iperf restarts its interval clock when the omit period ends, and 3.12 races its omit timer
-// against its interval timer when both fall due together: then the last omitted interval is
-// dropped and the first measured one carries a stale `start` and a `seconds` that spans the
-// dropped one too (its bytes are right). So warm-up intervals are taken as reported, and each
-// measured interval runs from the previous measured interval's `end` (0 for the first) to its
-// own `end` on the restarted clock, placed after the omit period. Their lengths then add up to
-// the receiver's sum_received seconds.
-void fill_samples(const json& receiver, int blksize, int omit_s, WorkloadResult& r) {
-  double prev_end = 0;
+// Intervals before warmup_s are tagged warm-up, those ending after the window cooldown (when
+// warm-up + duration is not whole seconds, iperf runs on to the next second); an interval that
+// straddles a boundary (no aligned interval length existed) goes by where its middle lies.
+void fill_samples(const json& receiver, int blksize, double warmup_s, double window_end_s, WorkloadResult& r) {
   for (const auto& iv : receiver.at("intervals")) {
     IntervalSample s;
-    s.warmup = iv.value("omitted", false);
-    double end = num(iv, "end");
-    if (s.warmup) {
-      s.start_s = num(iv, "start");
-      s.duration_s = end - s.start_s;
-    } else {
-      s.start_s = omit_s + prev_end;
-      s.duration_s = end - prev_end;
-      prev_end = end;
-      r.window_s += s.duration_s;
-    }
+    s.start_s = num(iv, "start");
+    s.duration_s = num(iv, "end") - s.start_s;
+    // iperf's interval edges drift by a millisecond or so from the exact multiples: classify
+    // each interval by its middle.
+    const double mid = s.start_s + s.duration_s / 2;
+    s.warmup = mid < warmup_s;
+    s.cooldown = !s.warmup && mid > window_end_s;
+    if (!s.warmup && !s.cooldown) r.window_s += s.duration_s;
     s.bytes = uint64_t(num(iv, "bytes"));
     s.messages = blksize > 0 ? s.bytes / uint64_t(blksize) : 0;
     r.samples.push_back(s);
@@ -481,9 +488,9 @@ class TcpStreamWorkload : public Workload {
     p.port = int(ctx.options.get_int("port"));
     p.blksize = int(ctx.cell.message_size);
     p.flows = int(ctx.cell.flows);
-    p.omit_s = whole_seconds_at_least(ctx.warmup_s, 0);
-    p.duration_s = whole_seconds_at_least(ctx.duration_s, 1);
-    p.interval_s = ctx.options.get_number("interval_s");
+    p.omit_s = 0;
+    p.duration_s = whole_seconds_at_least(ctx.warmup_s + ctx.duration_s, 1);
+    p.interval_s = aligned_interval(ctx.options.get_number("interval_s"), ctx.warmup_s, ctx.duration_s);
     p.zerocopy = ctx.options.get_bool("zerocopy");
     const Datapath& dp = ctx.datapath;
 
@@ -521,7 +528,7 @@ class TcpStreamWorkload : public Workload {
         r.extra["start_stamp_skew_s"] = t0 - rx;
         t0 = std::min(t0, rx);
       }
-      double begin_at = t0 + p.omit_s, end_at = begin_at + p.duration_s;
+      double begin_at = t0 + ctx.warmup_s, end_at = begin_at + ctx.duration_s;
       sleep_until_mono(begin_at);
       r.extra["hook_begin_late_s"] = mono_now_s() - begin_at;
       if (ctx.hooks.begin) ctx.hooks.begin();
@@ -534,7 +541,8 @@ class TcpStreamWorkload : public Workload {
       json sender = client.wait(deadline, &client_cpu);
       json receiver = server.wait(deadline, &server_cpu);
       r.processes = {client_cpu, server_cpu};
-      fill_samples(receiver, p.blksize, p.omit_s, r);
+      fill_samples(receiver, p.blksize, ctx.warmup_s, ctx.warmup_s + ctx.duration_s, r);
+      r.extra["interval_s"] = p.interval_s;
       fill_extra(sender, receiver, r);
     } catch (const RunError& e) {
       rethrow_as_run_error(e);

@@ -63,7 +63,8 @@ ojson samples_json(const std::vector<IntervalSample>& samples) {
                  {"bytes", s.bytes},
                  {"messages", s.messages},
                  {"transactions", s.transactions},
-                 {"warmup", s.warmup}});
+                 {"warmup", s.warmup},
+                 {"cooldown", s.cooldown}});
   return a;
 }
 
@@ -375,6 +376,7 @@ WorkloadResult read_result(const Node& n) {
     x.messages = s["messages"].u64();
     x.transactions = s["transactions"].u64();
     x.warmup = s["warmup"].boolean();
+    x.cooldown = s.has("cooldown") && s["cooldown"].boolean();   // optional: absent means false
     r.samples.push_back(x);
   }
   const Node lat = n["latency_ns"];

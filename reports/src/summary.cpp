@@ -52,7 +52,7 @@ DerivedRun derive(const RunRecord& r) {
 
   double bytes = 0, messages = 0, transactions = 0, seconds = 0;
   for (const auto& s : r.result.samples) {
-    if (s.warmup) continue;
+    if (s.warmup || s.cooldown) continue;
     bytes += static_cast<double>(s.bytes);
     messages += static_cast<double>(s.messages);
     transactions += static_cast<double>(s.transactions);

@@ -121,24 +121,29 @@ void expect_consistent(const Outcome& o, uint32_t message_size, uint32_t flows) 
   EXPECT_GE(warm, 1u);
   EXPECT_LT(warm, r.samples.size());
   for (size_t i = warm; i < r.samples.size(); i++) EXPECT_FALSE(r.samples[i].warmup) << "sample " << i;
-  // Warm-up lies within iperf's omit period; measured intervals start when it ends and follow
-  // one another without gaps. (iperf 3.12 may drop the last omitted interval: a gap there is
-  // allowed.)
+  // Warm-up intervals end by the warm-up's end; measured ones start there and follow one
+  // another without gaps. warm-up + duration is whole seconds here, so a cooldown sample can only
+  // be the sliver iperf sometimes reports after its last full interval.
   for (size_t i = 0; i < warm; i++) {
     EXPECT_GE(r.samples[i].start_s, 0.0);
     EXPECT_LE(r.samples[i].start_s + r.samples[i].duration_s, 1.01);
   }
-  EXPECT_DOUBLE_EQ(r.samples[warm].start_s, 1.0);
+  EXPECT_NEAR(r.samples[warm].start_s, 1.0, 0.01);
   for (size_t i = warm + 1; i < r.samples.size(); i++)
-    EXPECT_NEAR(r.samples[i].start_s, r.samples[i - 1].start_s + r.samples[i - 1].duration_s, 1e-9);
+    EXPECT_NEAR(r.samples[i].start_s, r.samples[i - 1].start_s + r.samples[i - 1].duration_s, 1e-3);
+  for (size_t i = warm; i < r.samples.size(); i++)
+    if (r.samples[i].cooldown) {
+      EXPECT_EQ(i, r.samples.size() - 1);
+      EXPECT_LT(r.samples[i].duration_s, 0.05);
+    }
 
   // The samples are the receiver's, and add up to the receiver's own total.
   uint64_t bytes = measured_bytes(r);
   EXPECT_GT(bytes, 0u);
-  EXPECT_EQ(double(bytes), r.extra.at("receiver_bytes"));
-  EXPECT_GT(r.window_s, 0.9);
-  EXPECT_LT(r.window_s, 1.5);
-  EXPECT_NEAR(r.window_s, r.extra.at("receiver_seconds"), 0.01);
+  uint64_t all_bytes = 0;
+  for (const auto& s : r.samples) all_bytes += s.bytes;
+  EXPECT_EQ(double(all_bytes), r.extra.at("receiver_bytes"));
+  EXPECT_NEAR(r.window_s, 1.0, 0.01);
   // The sender's count differs from the receiver's by what sat in socket buffers at either end
   // of its own window: megabytes, a large share of a 1-second run on a busy machine.
   EXPECT_NEAR(r.extra.at("sender_bytes"), r.extra.at("receiver_bytes"), 0.25 * r.extra.at("receiver_bytes"));
@@ -146,8 +151,8 @@ void expect_consistent(const Outcome& o, uint32_t message_size, uint32_t flows) 
 
   EXPECT_EQ(r.extra.at("iperf_blksize_bytes"), double(message_size));
   EXPECT_EQ(r.extra.at("iperf_num_streams"), double(flows));
-  EXPECT_EQ(r.extra.at("iperf_omit_s"), 1.0);
-  EXPECT_EQ(r.extra.at("iperf_duration_s"), 1.0);
+  EXPECT_EQ(r.extra.at("iperf_omit_s"), 0.0);
+  EXPECT_EQ(r.extra.at("iperf_duration_s"), 2.0);
   EXPECT_EQ(r.extra.at("iperf_version_major"), 3.0);
   EXPECT_FALSE(r.payload_checked);
 

@@ -21,6 +21,7 @@ struct IntervalSample {
   uint64_t messages = 0;     // application messages received (stream) or responses (rr)
   uint64_t transactions = 0; // completed request/response pairs (rr, crr); 0 for stream
   bool warmup = false;
+  bool cooldown = false;     // after the measured window (a tool that counts whole seconds ran on)
 };
 
 // CPU time of one process over its life (getrusage of the reaped child).
