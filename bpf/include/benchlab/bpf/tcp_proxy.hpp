@@ -89,6 +89,9 @@ class TcpProxy final : public Datapath {
 //     copied (almost) nothing.
 inline constexpr double kMinProxyCarriedShare = 0.99;
 inline constexpr double kMaxSockmapUserCopyShare = 0.01;
-Engagement evaluate_proxy_engagement(ProxyMode mode, const Counters& delta, const WorkloadResult& r);
+// `counters` are either the window's deltas (whole_run = false: measured samples count) or the
+// proxy's totals over the whole run (whole_run = true: every sample counts).
+Engagement evaluate_proxy_engagement(ProxyMode mode, const Counters& counters, const WorkloadResult& r,
+                                     bool whole_run = false);
 
 }  // namespace benchlab::bpf
