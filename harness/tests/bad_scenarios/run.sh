@@ -35,7 +35,8 @@ resources() {
   for d in /run/netns /sys/fs/cgroup/unified /sys/fs/bpf /run/benchlab/runs; do
     [ -d "$d" ] || continue
     for n in $(ls -A "$d" 2>/dev/null); do
-      if [ "$d" = /run/benchlab/runs ]; then echo "$d/$n"; continue; fi
+      # A run record is ours only if it holds the pid of the command under test.
+      if [ "$d" = /run/benchlab/runs ]; then [ "$(cat "$d/$n" 2>/dev/null)" = "${OURPID:-none}" ] && echo "$d/$n"; continue; fi
       [[ $n =~ ^bl-([0-9a-f]{6}) ]] || continue
       id=${BASH_REMATCH[1]}
       pid=$(cat "/run/benchlab/runs/$id" 2>/dev/null || true)
@@ -45,7 +46,7 @@ resources() {
   done | sort
 }
 
-# With strace, the proof that nothing was created does not depend on what else runs on the
+# With strace, the proof that `run` created nothing does not depend on what else runs on the
 # machine: no process, namespace, mount, BPF object, socket, directory or file opened for
 # writing. Without strace only the resource snapshot is compared.
 STRACE=()
@@ -71,8 +72,17 @@ check() {  # check CASE PATH REGEX [ARGS...]
     local log=$tmp/strace.log cmd=("$BL" validate "$path" "$@")
     [ $mode = run ] && cmd=("$BL" run "$path" "$@" --quiet --out "$out")
     rm -f "$log"
-    [ ${#STRACE[@]} -eq 0 ] || cmd=("${STRACE[@]}" -o "$log" "${cmd[@]}")
-    err=$(timeout 30 "${cmd[@]}" 2>&1 >/dev/null); rc=$?
+    # strace only `run` (validate has no side effect to hide): LeakSanitizer cannot work under
+    # ptrace, so a sanitizer build checks leaks on the validate path and syscalls on the run path.
+    if [ $mode = run ] && [ ${#STRACE[@]} -gt 0 ]; then
+      cmd=(env "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" "${STRACE[@]}" -o "$log" "${cmd[@]}")
+    fi
+    "${cmd[@]}" >/dev/null 2>"$tmp/stderr" &
+    OURPID=$!   # the run record of a benchlab started directly would hold this pid
+    # A hang is a failure, not a stuck test; the watchdog ends with the command (tail --pid).
+    (timeout 30 tail --pid=$OURPID -f /dev/null || kill -KILL $OURPID 2>/dev/null) &
+    wait $OURPID; rc=$?
+    err=$(cat "$tmp/stderr")
     after=$(resources)
     lines=$(printf '%s' "$err" | grep -c '')
     local why=""
