@@ -216,8 +216,13 @@ void SockhashRedirect::await_socket(int fd) const {
                              own_in ? "peer of " : "", to_string(own), secs));
 }
 
+// Byte shares are judged over the whole run (this object lives for exactly one run): the sender's
+// redirect and the receiver's read of the same bytes can fall on either side of a window edge,
+// and what waits in the receiver's queue there is more than 1% of a short, fast window. Over the
+// whole run every byte the receiver read was redirected. The link check stays on the window.
 Engagement SockhashRedirect::check_engagement(const Counters& delta, const WorkloadResult& r) const {
-  return evaluate_sockmap_engagement(mode_, delta, r);
+  const Counters totals = read_counters();
+  return evaluate_sockmap_engagement(mode_, delta, r, &totals);
 }
 
 // --- keys ----------------------------------------------------------------------------------
@@ -289,23 +294,27 @@ std::string pct(double share) { return fmt::format("{:.2f}%", share * 100.0); }
 
 }  // namespace
 
-Engagement evaluate_sockmap_engagement(SockmapMode mode, const Counters& delta, const WorkloadResult& r) {
+Engagement evaluate_sockmap_engagement(SockmapMode mode, const Counters& delta, const WorkloadResult& r,
+                                       const Counters* totals) {
   const char* who = mode_name(mode);
   Engagement e;
   e.checked = true;
 
+  const bool whole_run = totals != nullptr;
+  const Counters& bytes_from = whole_run ? *totals : delta;
+  const char* span = whole_run ? "in the run" : "in the window";
   uint64_t received = 0;
   for (const auto& s : r.samples)
-    if (!s.warmup) received += s.bytes;
-  uint64_t redirected = get(delta, carried_bytes_key(mode));
+    if (whole_run || (!s.warmup && !s.cooldown)) received += s.bytes;
+  uint64_t redirected = get(bytes_from, carried_bytes_key(mode));
   const char* verb = mode == SockmapMode::msg ? "redirected" : "delivered through the psock";
-  uint64_t missed = get(delta, "miss_bytes");
+  uint64_t missed = get(bytes_from, "miss_bytes");
 
   if (received == 0) {
     e.ok = false;
     e.carried_share = 0;
-    e.message = fmt::format("{}: the workload received no payload in the measured window, so "
-                            "nothing shows the datapath carried it", who);
+    e.message = fmt::format("{}: the workload received no payload {}, so "
+                            "nothing shows the datapath carried it", who, span);
     return e;
   }
   // Both figures are over the measured window. redirected can exceed received: request/response
@@ -317,9 +326,9 @@ Engagement evaluate_sockmap_engagement(SockmapMode mode, const Counters& delta, 
   if (coverage < kMinCarriedShare || own < kMinCarriedShare) {
     e.ok = false;
     e.message = fmt::format(
-        "{}: {} {} B = {} of the {} B the workload received in the window, and {} of the "
+        "{}: {} {} B = {} of the {} B the workload received {}, and {} of the "
         "bytes its verdicts saw ({} B missed the sockhash); at least {} of both are required",
-        who, verb, redirected, pct(coverage), received, pct(own), missed, pct(kMinCarriedShare));
+        who, verb, redirected, pct(coverage), received, span, pct(own), missed, pct(kMinCarriedShare));
     return e;
   }
 

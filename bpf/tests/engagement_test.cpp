@@ -76,3 +76,22 @@ TEST(SockmapEngagement, SkbIgnoresLinkCounters) {
 }
 
 }  // namespace
+
+namespace {
+
+// Whole-run totals: the receive queue at the window's edges no longer matters, but the totals
+// must still cover every byte the receiver read, warm-up included.
+TEST(SockmapEngagement, WholeRunTotalsOverrideAWindowEdgeShortfall) {
+  bl::Counters window{{"redirected_bytes", 985'000}, {"inserted", 0}, {"link.client.lo.rx_packets", 2}};
+  bl::WorkloadResult r = received(500'000, 1'000'000);
+  EXPECT_FALSE(evaluate_sockmap_engagement(SockmapMode::msg, window, r).ok);
+  bl::Counters totals{{"redirected_bytes", 1'500'100}};
+  auto e = evaluate_sockmap_engagement(SockmapMode::msg, window, r, &totals);
+  EXPECT_TRUE(e.ok) << e.message;
+  bl::Counters short_totals{{"redirected_bytes", 1'400'000}};   // warm-up bytes not redirected
+  auto bad = evaluate_sockmap_engagement(SockmapMode::msg, window, r, &short_totals);
+  EXPECT_FALSE(bad.ok);
+  EXPECT_NE(bad.message.find("in the run"), std::string::npos) << bad.message;
+}
+
+}  // namespace

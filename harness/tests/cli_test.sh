@@ -37,12 +37,54 @@ PYEOF
   grep -q "report: " "$OUT/$scn.stdout" || { echo "FAIL $scn: no report line"; fail=1; }
 done
 
-# A scenario that cannot work (bad datapath option) fails cleanly, and validate creates nothing.
+# The headline scenario, shortened: every sockmap run proves with its own counters that it
+# carried the traffic, and the payload checks pass.
+"$BL" run "$SRC/scenarios/sockmap.toml" --out "$OUT/sockmap" --set repetitions=1 --set 'matrix.message_size=[4096]' \
+  --set 'matrix.cpu_placement=["same-core"]' --quiet >"$OUT/sockmap.stdout" 2>"$OUT/sockmap.stderr" \
+  || { echo "FAIL sockmap: rc=$?"; cat "$OUT/sockmap.stderr"; fail=1; }
+if ! "$PY" - "$OUT"/sockmap/*.json <<'PYEOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+runs = r["runs"]
+assert len(runs) == 2 * 3, len(runs)
+for x in runs:
+    assert x["status"] == "ok", x["error"]
+    e = x["engagement"]
+    if x["datapath"] == "kernel":
+        assert not e["checked"]
+    else:
+        assert e["checked"] and e["ok"] and e["carried_share"] >= 0.99, e
+        key = "redirected_bytes" if x["datapath"] == "sockmap-msg" else "delivered_bytes"
+        assert x["counters_delta"].get(key, 0) > 0, (x["datapath"], x["counters_delta"])
+    if x["cell"]["workload"] == "tcp_rr":
+        assert x["result"]["payload_checked"] and x["result"]["payload_errors"] == 0
+print("sockmap report ok")
+PYEOF
+then echo "FAIL sockmap report"; fail=1; fi
+
+# A datapath that does not carry the traffic (test-only broken key) fails the run: exit 1 and
+# the engagement error in the report, not numbers.
+"$BL" run "$SRC/scenarios/sockmap.toml" --out "$OUT/broken" --set repetitions=1 --set 'matrix.message_size=[1024]' \
+  --set 'matrix.cpu_placement=["same-core"]' --set 'workloads=["tcp_rr"]' --set 'datapaths=["sockmap-msg"]' \
+  --set datapath.sockmap-msg.test_break_key=true --quiet >/dev/null 2>"$OUT/broken.stderr"
+rc=$?
+[ $rc -eq 1 ] || { echo "FAIL broken key: rc=$rc (want 1)"; fail=1; }
+"$PY" -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+bad = [x for x in r["runs"] if x["datapath"] == "sockmap-msg"]
+assert bad and all(x["status"] == "failed" and "engagement" in x["error"] for x in bad), bad[0]["error"]
+' "$OUT"/broken/*.json || { echo "FAIL broken key report"; fail=1; }
+
 "$BL" validate "$SRC/scenarios/veth.toml" >/dev/null || { echo "FAIL validate"; fail=1; }
 
 left=$(ls /run/netns 2>/dev/null | grep '^bl-' || true)
 [ -z "$left" ] || { echo "FAIL: namespaces left: $left"; fail=1; }
 cg=$(ls -d /sys/fs/cgroup/unified/bl-* 2>/dev/null || true)
 [ -z "$cg" ] || { echo "FAIL: cgroups left: $cg"; fail=1; }
+att=$(bpftool cgroup tree /sys/fs/cgroup/unified 2>/dev/null | sed 1,2d)
+[ -z "$att" ] || { echo "FAIL: BPF programs attached to cgroups: $att"; fail=1; }
+pins=$(ls /sys/fs/bpf 2>/dev/null | grep '^bl-' || true)
+[ -z "$pins" ] || { echo "FAIL: pins left: $pins"; fail=1; }
 [ $fail -eq 0 ] && echo "cli_end_to_end: all passed"
 exit $fail

@@ -59,15 +59,18 @@ std::string to_string(const bl_sock_key& k);   // "198.18.0.1:5300<-198.18.0.1:4
 const char* carried_bytes_key(SockmapMode m);
 
 // The engagement rule, separate from the object so it can be tested without a kernel.
-//  1. The workload received payload in the measured window (Σ bytes of non-warm-up samples).
-//  2. Coverage: carried bytes (counter delta over the same window) ≥ 99% of those bytes.
+//  1. The workload received payload (over the whole run when `totals` is given, which is how the
+//     datapath calls it; else in the measured window).
+//  2. Coverage: carried bytes over the same span ≥ 99% of those bytes.
 //  3. Own share: carried bytes / (carried bytes + miss_bytes) ≥ 99%.
 //  4. sockmap-msg only, from outside BPF: the interfaces received at most
 //     kLinkSlackPackets + kLinkPacketsPerSocket × (sockets inserted in the window) packets.
 inline constexpr double kMinCarriedShare = 0.99;
 inline constexpr uint64_t kLinkSlackPackets = 32;
 inline constexpr uint64_t kLinkPacketsPerSocket = 6;
+// With `totals` (the datapath's counters over the whole run), the byte shares compare them with
+// every sample of the run; without, `delta` with the measured samples. Links: always `delta`.
 Engagement evaluate_sockmap_engagement(SockmapMode mode, const Counters& delta,
-                                       const WorkloadResult& r);
+                                       const WorkloadResult& r, const Counters* totals = nullptr);
 
 }  // namespace benchlab::bpf
