@@ -1,6 +1,7 @@
 #include "benchlab/cleanup.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "benchlab/core/error.hpp"
 #include "benchlab/netns/netns.hpp"
 
 namespace fs = std::filesystem;
@@ -75,6 +77,29 @@ void detach_all(const std::string& path, std::vector<std::string>& errors) {
 }
 
 }  // namespace
+
+RunLock::RunLock() {
+  std::error_code ec;
+  fs::create_directories("/run/benchlab", ec);
+  fd_ = open("/run/benchlab/run.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw Error(ExitCode::unsupported, std::string("cannot open /run/benchlab/run.lock: ") + std::strerror(errno));
+  if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    char buf[32] = {};
+    ssize_t n = pread(fd_, buf, sizeof buf - 1, 0);
+    std::string pid = n > 0 ? std::string(buf, size_t(n)) : "?";
+    while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+    close(fd_);
+    fd_ = -1;
+    throw Error(ExitCode::busy, "another benchlab run (pid " + pid +
+                                    ") is measuring on this machine; two at once would disturb each other's numbers");
+  }
+  std::string me = std::to_string(getpid()) + "\n";
+  if (ftruncate(fd_, 0) == 0) (void)!pwrite(fd_, me.data(), me.size(), 0);
+}
+
+RunLock::~RunLock() {
+  if (fd_ >= 0) close(fd_);   // releases the lock
+}
 
 RunRecordFile::RunRecordFile(const std::string& run_base) {
   std::error_code ec;

@@ -118,6 +118,9 @@ int cli_main(int argc, char** argv) {
 
     // run
     ScenarioSpec spec = load_scenario(scenario_path, reg, sets);
+    if (geteuid() != 0)
+      throw UnsupportedError("benchlab run needs root (CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_BPF) to build namespaces and attach BPF");
+    RunLock lock;
     if (auto left = find_leftovers(); !left.empty())
       fmt::print(stderr, "benchlab: warning: {} leftovers of an earlier run found ({}...); `benchlab cleanup` removes them\n",
                  left.size(), left.front());

@@ -78,6 +78,22 @@ assert bad and all(x["status"] == "failed" and "engagement" in x["error"] for x 
 
 "$BL" validate "$SRC/scenarios/veth.toml" >/dev/null || { echo "FAIL validate"; fail=1; }
 
+# Two runs at once: the second refuses (exit 5) with one line, and the first is unharmed.
+"$BL" run "$SRC/scenarios/loopback.toml" --out "$OUT/first" --quiet --set duration_s=2 --set repetitions=1 \
+  --set 'workloads=["tcp_rr"]' --set 'matrix.message_size=[64]' --set 'matrix.cpu_placement=["same-core"]' >/dev/null 2>&1 &
+first=$!
+for _ in $(seq 50); do [ -n "$(ls /run/netns 2>/dev/null | grep '^bl-')" ] && break; sleep 0.1; done
+err=$("$BL" run "$SRC/scenarios/loopback.toml" --quiet 2>&1 >/dev/null); rc=$?
+[ $rc -eq 5 ] && grep -q "another benchlab run" <<<"$err" && [ "$(printf '%s' "$err" | grep -c '')" -eq 1 ] \
+  || { echo "FAIL concurrent run: rc=$rc: $err"; fail=1; }
+wait $first || { echo "FAIL: the first run failed while a second was refused"; fail=1; }
+
+# Without root: one line, exit 4, before anything is created.
+if command -v setpriv >/dev/null; then
+  err=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$BL" run "$SRC/scenarios/loopback.toml" 2>&1 >/dev/null); rc=$?
+  [ $rc -eq 4 ] && grep -q "needs root" <<<"$err" || { echo "FAIL non-root: rc=$rc: $err"; fail=1; }
+fi
+
 left=$(ls /run/netns 2>/dev/null | grep '^bl-' || true)
 [ -z "$left" ] || { echo "FAIL: namespaces left: $left"; fail=1; }
 cg=$(ls -d /sys/fs/cgroup/unified/bl-* 2>/dev/null || true)

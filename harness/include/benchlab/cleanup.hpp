@@ -24,6 +24,19 @@ class RunRecordFile {
   std::string path_;
 };
 
+// Held for the whole of `benchlab run`: two runs measuring at once on the same CPUs would
+// disturb each other's numbers, so the second one refuses (ExitCode::busy) instead.
+class RunLock {
+ public:
+  RunLock();    // throws Error(ExitCode::busy) naming the other run's pid
+  ~RunLock();
+  RunLock(const RunLock&) = delete;
+  RunLock& operator=(const RunLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 struct CleanupReport {
   std::vector<std::string> removed;
   std::vector<std::string> errors;

@@ -14,6 +14,7 @@ enum class ExitCode : int {
   usage = 2,           // bad command line
   scenario = 3,        // the scenario file (or a --set override) is invalid
   unsupported = 4,     // missing privilege or kernel feature
+  busy = 5,            // another benchlab run is measuring on this machine
   interrupted = 130,   // 128 + SIGINT; SIGTERM gives 143
 };
 
