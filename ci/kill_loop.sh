@@ -61,7 +61,9 @@ run_one() {  # run_one INDEX SIGNAL|none
   "$BL" run "$SCN" --quiet --out "$out" >"$tmp/stdout" 2>"$tmp/stderr" &
   local pid=$!
   if [ "$sig" != none ]; then
-    delay=$((RANDOM % expected_ms))
+    # SIGKILL anywhere in the run; SIGINT/SIGTERM in its first 3/4, so they land while it runs
+    # (one after the CLI's last check is acted on by nobody and the run exits 0).
+    if [ "$sig" = KILL ]; then delay=$((RANDOM % expected_ms)); else delay=$((RANDOM % (expected_ms * 3 / 4))); fi
     sleep "$(printf '0.%03d' "$delay")"
     kill -s "$sig" "$pid" 2>/dev/null
   fi
