@@ -80,6 +80,9 @@ int cli_main(int argc, char** argv) {
   auto* list = app.add_subcommand("list", "topologies, datapaths and workloads, and whether this kernel supports them");
   auto* env = app.add_subcommand("env", "print the environment capture a report records, as JSON");
   auto* cleanup = app.add_subcommand("cleanup", "remove what a crashed run left (benchlab's own names only)");
+  std::string report_path;
+  auto* report_cmd = app.add_subcommand("report", "print the summary table of a report file (recomputed from its raw runs)");
+  report_cmd->add_option("report", report_path, "report JSON written by benchlab run")->required();
 
   try {
     app.parse(argc, argv);
@@ -102,6 +105,16 @@ int cli_main(int argc, char** argv) {
     }
     if (*list) {
       print_list(reg);
+      return 0;
+    }
+    if (*report_cmd) {
+      reports::Report r;
+      try {
+        r = reports::read_report(report_path);
+      } catch (const std::exception& e) {
+        throw Error(ExitCode::scenario, e.what());   // malformed or newer: one line naming the file
+      }
+      fmt::print("{}", reports::console_table(r));
       return 0;
     }
     if (*env) {

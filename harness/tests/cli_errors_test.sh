@@ -23,6 +23,9 @@ check missing-file  3 'no_such.toml: No such file' -- validate "$DATA/no_such.to
 check directory     3 'is a directory' -- validate "$DATA"
 check bad-set       3 '^benchlab: --set: duration_s: out of range' -- validate "$DATA/../../../scenarios/loopback.toml" --set duration_s=-3
 check run-bad-file  3 'unknown_key.toml:4: duraton_s' -- run "$DATA/unknown_key.toml" --quiet
+check report-newer  3 'report_newer.json: report schema_version 9 is newer' -- report "$DATA/report_newer.json"
+check report-bad    3 'report_malformed.json: malformed report' -- report "$DATA/report_malformed.json"
+check report-trunc  3 'report_truncated.json: not a JSON report' -- report "$DATA/report_truncated.json"
 check usage-no-cmd  2 '.' --
 check usage-flag    2 '.' -- run --bogus-flag x.toml
 check usage-reps    2 '.' -- run "$DATA/unknown_key.toml" --repetitions 0
