@@ -47,23 +47,6 @@ namespace {
                              errno_text(err)));
 }
 
-sockaddr_storage to_sockaddr(const netns::IpAddress& a, uint16_t port, socklen_t* len) {
-  sockaddr_storage ss{};
-  if (a.family == netns::Family::ipv4) {
-    auto* s = reinterpret_cast<sockaddr_in*>(&ss);
-    s->sin_family = AF_INET;
-    s->sin_port = htons(port);
-    std::memcpy(&s->sin_addr, a.bytes.data(), 4);
-    *len = sizeof *s;
-  } else {
-    auto* s = reinterpret_cast<sockaddr_in6*>(&ss);
-    s->sin6_family = AF_INET6;
-    s->sin6_port = htons(port);
-    std::memcpy(&s->sin6_addr, a.bytes.data(), 16);
-    *len = sizeof *s;
-  }
-  return ss;
-}
 
 }  // namespace
 
@@ -149,8 +132,8 @@ ConnectTarget TcpProxy::client_target(const netns::Endpoint& server, uint16_t po
 
   ProxyLoopConfig lc;
   lc.mode = mode_;
-  lc.listen = to_sockaddr(server.addr, uint16_t(proxy_port), &lc.listen_len);
-  lc.upstream = to_sockaddr(server.addr, port, &lc.upstream_len);
+  lc.listen = netns::to_sockaddr(server.addr, uint16_t(proxy_port), &lc.listen_len);
+  lc.upstream = netns::to_sockaddr(server.addr, port, &lc.upstream_len);
   lc.buffer_bytes = cfg.buffer_bytes;
   lc.max_connections = cfg.max_connections;
   lc.timeout_ms = int(cfg.ready_timeout.count());

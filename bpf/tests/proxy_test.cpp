@@ -53,29 +53,12 @@ std::string run(const std::string& cmd) {
 
 uint8_t pattern(int conn, size_t i) { return uint8_t(i * 131 + size_t(conn) * 7 + (i >> 12)); }
 
-sockaddr_storage to_sa(const nn::IpAddress& a, uint16_t port, socklen_t* len) {
-  sockaddr_storage ss{};
-  if (a.family == nn::Family::ipv4) {
-    auto* s = reinterpret_cast<sockaddr_in*>(&ss);
-    s->sin_family = AF_INET;
-    s->sin_port = htons(port);
-    std::memcpy(&s->sin_addr, a.bytes.data(), 4);
-    *len = sizeof *s;
-  } else {
-    auto* s = reinterpret_cast<sockaddr_in6*>(&ss);
-    s->sin6_family = AF_INET6;
-    s->sin6_port = htons(port);
-    std::memcpy(&s->sin6_addr, a.bytes.data(), 16);
-    *len = sizeof *s;
-  }
-  return ss;
-}
 
 // Echo server: greets each connection with one byte, echoes everything, and closes after the
 // client's FIN once all is echoed. Returns the bytes it received.
 nlohmann::json echo_server(const nn::Endpoint& ep, bl::ChildChannel& ch) {
   socklen_t len;
-  auto addr = to_sa(ep.addr, kPort, &len);
+  auto addr = nn::to_sockaddr(ep.addr, kPort, &len);
   int l = ::socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   int one = 1;
   setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -141,7 +124,7 @@ nlohmann::json echo_server(const nn::Endpoint& ep, bl::ChildChannel& ch) {
 // tcp_rr waits for its hello), so nothing but the proxy can move that first byte along.
 nlohmann::json pattern_client(const bl::ConnectTarget& t, bool await_greeting) {
   socklen_t len;
-  auto addr = to_sa(t.addr, t.port, &len);
+  auto addr = nn::to_sockaddr(t.addr, t.port, &len);
   struct C {
     int fd;
     size_t sent = 0, got = 0;

@@ -53,19 +53,7 @@ std::string SockAddr::str() const {
 
 SockAddr make_sockaddr(const netns::IpAddress& a, uint16_t port) {
   SockAddr s;
-  if (a.family == netns::Family::ipv6) {
-    auto& in6 = reinterpret_cast<sockaddr_in6&>(s.ss);
-    in6.sin6_family = AF_INET6;
-    in6.sin6_port = htons(port);
-    std::memcpy(&in6.sin6_addr, a.bytes.data(), 16);
-    s.len = sizeof(sockaddr_in6);
-  } else {
-    auto& in4 = reinterpret_cast<sockaddr_in&>(s.ss);
-    in4.sin_family = AF_INET;
-    in4.sin_port = htons(port);
-    std::memcpy(&in4.sin_addr, a.bytes.data(), 4);
-    s.len = sizeof(sockaddr_in);
-  }
+  s.ss = netns::to_sockaddr(a, port, &s.len);
   return s;
 }
 

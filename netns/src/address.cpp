@@ -1,6 +1,9 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+
+#include <cstring>
 #include <stdexcept>
 
 #include "benchlab/netns/topology.hpp"
@@ -8,6 +11,24 @@
 namespace benchlab::netns {
 
 std::string to_string(Family f) { return f == Family::ipv4 ? "ipv4" : "ipv6"; }
+
+sockaddr_storage to_sockaddr(const IpAddress& a, uint16_t port, socklen_t* len) {
+  sockaddr_storage ss{};
+  if (a.family == Family::ipv4) {
+    auto* s = reinterpret_cast<sockaddr_in*>(&ss);
+    s->sin_family = AF_INET;
+    s->sin_port = htons(port);
+    std::memcpy(&s->sin_addr, a.bytes.data(), 4);
+    *len = sizeof *s;
+  } else {
+    auto* s = reinterpret_cast<sockaddr_in6*>(&ss);
+    s->sin6_family = AF_INET6;
+    s->sin6_port = htons(port);
+    std::memcpy(&s->sin6_addr, a.bytes.data(), 16);
+    *len = sizeof *s;
+  }
+  return ss;
+}
 
 std::string IpAddress::str() const {
   char buf[INET6_ADDRSTRLEN] = {};

@@ -4,6 +4,8 @@
 // and MAC, and tears everything down in reverse order when destroyed.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -25,6 +27,9 @@ struct IpAddress {
   std::string str() const;
   static IpAddress parse(const std::string& s);   // throws std::invalid_argument
 };
+
+// The socket address of `a` at `port` (AF_INET or AF_INET6); *len gets its length.
+sockaddr_storage to_sockaddr(const IpAddress& a, uint16_t port, socklen_t* len);
 
 // True for 198.18.0.0/15 and 2001:2::/48 — the only addresses benchlab may use.
 bool is_benchmark_address(const IpAddress& a);
