@@ -10,10 +10,7 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$src/build-fuzz}
 export CC=${CC:-clang} CXX=${CXX:-clang++}
 
-extra=()
-# Until the top CMakeLists adds harness/fuzz itself, include it after the top directory.
-grep -q 'harness/fuzz' "$src/CMakeLists.txt" || extra+=(-DCMAKE_PROJECT_benchlab_INCLUDE="$src/harness/fuzz/wire.cmake")
-cmake -S "$src" -B "$build" -DBENCHLAB_FUZZ=ON -DBENCHLAB_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo "${extra[@]}" >/dev/null
+cmake -S "$src" -B "$build" -DBENCHLAB_FUZZ=ON -DBENCHLAB_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$(nproc)" --target scenario_fuzz >/dev/null
 
 mkdir -p "$build/corpus" "$build/artifacts"

@@ -154,7 +154,9 @@ int cli_main(int argc, char** argv) {
     report.scenario = scenario_info(spec, sets);
     reports::summarize(report);
     std::filesystem::create_directories(out_dir);
-    std::string path = out_dir + "/" + spec.name + "-" + timestamp() + ".json";
+    // Two runs in the same second must not overwrite each other's report.
+    std::string stem = out_dir + "/" + spec.name + "-" + timestamp(), path = stem + ".json";
+    for (int i = 2; std::filesystem::exists(path); ++i) path = stem + "-" + std::to_string(i) + ".json";
     reports::write_report(report, path);
     fmt::print("{}", reports::console_table(report));
     fmt::print("report: {}\n", path);

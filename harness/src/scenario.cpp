@@ -312,16 +312,25 @@ ScenarioSpec Validator::run(const toml::table& root) {
   static const toml::table empty;
   const toml::table& m = mt ? *mt : empty;
   check_keys(m, "matrix.", {"message_size", "flows", "cpu_placement"});
-  for (const toml::node* e : list(m, "message_size", "matrix.message_size", 64))
-    s.message_sizes.push_back(uint32_t(int_value(*e, "matrix.message_size", 1, kMaxMessageSize)));
-  for (const toml::node* e : list(m, "flows", "matrix.flows", 64))
-    s.flows.push_back(uint32_t(int_value(*e, "matrix.flows", 1, kMaxFlows)));
+  // A value listed twice would run the same cells twice and skew the summary.
+  auto add_unique = [&](auto& values, auto v, const toml::node* e, const std::string& key, const std::string& shown) {
+    if (std::find(values.begin(), values.end(), v) != values.end()) fail(e, key, shown + " is listed twice");
+    values.push_back(v);
+  };
+  for (const toml::node* e : list(m, "message_size", "matrix.message_size", 64)) {
+    auto v = uint32_t(int_value(*e, "matrix.message_size", 1, kMaxMessageSize));
+    add_unique(s.message_sizes, v, e, "matrix.message_size", std::to_string(v));
+  }
+  for (const toml::node* e : list(m, "flows", "matrix.flows", 64)) {
+    auto v = uint32_t(int_value(*e, "matrix.flows", 1, kMaxFlows));
+    add_unique(s.flows, v, e, "matrix.flows", std::to_string(v));
+  }
   for (const toml::node* e : list(m, "cpu_placement", "matrix.cpu_placement", 2)) {
     if (!e->is_string()) fail(e, "matrix.cpu_placement", "must be a string, got " + type_name(*e));
     CpuPlacement p;
     if (!parse_cpu_placement(e->as_string()->get(), &p))
       fail(e, "matrix.cpu_placement", "'" + e->as_string()->get() + "' is not one of: same-core, cross-core");
-    s.placements.push_back(p);
+    add_unique(s.placements, p, e, "matrix.cpu_placement", "'" + e->as_string()->get() + "'");
   }
   if (s.message_sizes.empty()) s.message_sizes = {1024};
   if (s.flows.empty()) s.flows = {1};

@@ -125,6 +125,14 @@ TEST(Scenario, OptionTablesAreCheckedAgainstTheRegistry) {
   EXPECT_EQ(error_of("name = 'x'\nworkloads = ['tcp_rr']\n[topology]\nfamily = 'ipx'\n").key(), "topology.family");
 }
 
+TEST(Scenario, RepeatedMatrixValuesAreRefused) {
+  auto e = error_of("name='x'\nworkloads=['tcp_rr']\n[matrix]\nmessage_size=[64, 1024, 64]\n");
+  EXPECT_EQ(e.key(), "matrix.message_size");
+  EXPECT_NE(std::string(e.what()).find("64 is listed twice"), std::string::npos) << e.what();
+  EXPECT_EQ(error_of("name='x'\nworkloads=['tcp_rr']\n[matrix]\ncpu_placement=['same-core','same-core']\n").key(),
+            "matrix.cpu_placement");
+}
+
 TEST(Scenario, MissingRequired) {
   EXPECT_EQ(error_of("workloads = ['tcp_rr']\n").key(), "name");
   EXPECT_EQ(error_of("name = 'x'\n").key(), "workloads");
