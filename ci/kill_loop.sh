@@ -10,7 +10,7 @@
 set -u
 RUNS=${1:-100} KILLS=${2:-20} SIGNALS=${SIGNALS:-5}
 src=$(cd "$(dirname "$0")/.." && pwd)
-BL=${BENCHLAB:-$src/build-rel/harness/benchlab}
+BL=${BENCHLAB:-$src/build/harness/benchlab}
 SCN=$src/harness/tests/data/short.toml
 [ "$(id -u)" = 0 ] || { echo "kill_loop: needs root" >&2; exit 4; }
 [ -x "$BL" ] || { echo "kill_loop: no benchlab binary at $BL (set BENCHLAB)" >&2; exit 2; }

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (root, fresh Debian 12): install, build, then
+#   1. every unit and privileged test (ctest) and a 30-run kill loop, between two snapshots of
+#      the host that must match (ci/host_guard.sh);
+#   2. the scenario-parser fuzzer for 60 s (clang, ASan + UBSan);
+#   3. the unit and privileged tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# Prints one timing line per stage and a closing "N passed, N failed" line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+t0=$SECONDS
+passed=0 failed=0
+stage() {  # stage NAME COMMAND...
+  local name=$1 t=$SECONDS; shift
+  echo "=== $name"
+  if "$@"; then passed=$((passed + 1)); echo "=== $name: ok ($((SECONDS - t)) s)"
+  else failed=$((failed + 1)); echo "=== $name: FAILED ($((SECONDS - t)) s)"; fi
+}
+bash ci/setup.sh || exit 1
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null && cmake --build build -j"$(nproc)" || exit 1
+echo "=== build: $((SECONDS - t0)) s"
+stage "tests + kill loop (host guarded)" bash ci/host_guard.sh bash -c \
+  'ctest --test-dir build --output-on-failure && BENCHLAB=build/harness/benchlab bash ci/kill_loop.sh 30 6'
+stage "fuzz 60 s" bash ci/fuzz.sh 60
+stage "sanitizers" bash ci/sanitize.sh
+echo "=== total: $((SECONDS - t0)) s"
+echo "stages: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
