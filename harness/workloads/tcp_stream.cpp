@@ -566,8 +566,8 @@ void register_tcp_stream(WorkloadRegistry& reg) {
           {
               {.name = "port", .type = OptionType::integer, .default_value = int64_t(5201),
                .doc = "TCP port of the iperf server (control and data)", .min = 1, .max = 65535, .choices = {}},
-              {.name = "interval_s", .type = OptionType::number, .default_value = 0.5,
-               .doc = "length of one reported interval (iperf -i)", .min = 0.1, .max = 60, .choices = {}},
+              {.name = "interval_s", .type = OptionType::number, .default_value = 1.0,
+               .doc = "length of one reported interval (iperf -i; shortened to divide warm-up and window; each costs the sender a stats pass)", .min = 0.1, .max = 60, .choices = {}},
               {.name = "zerocopy", .type = OptionType::boolean, .default_value = false,
                .doc = "sender uses sendfile() (iperf -Z)", .min = {}, .max = {}, .choices = {}},
           },
