@@ -7,6 +7,8 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -187,15 +189,18 @@ inline uint64_t mix64(uint64_t z) {
 // pattern(seed) is a window into one fixed pseudo-random byte cycle of prime length, starting at
 // seed mod that length: producing or checking a chunk is a memcpy/memcmp (tens of ns per KiB),
 // so verifying every byte does not show in the latency being measured.
-constexpr size_t kCycle = 65521;
+// The cycle is small enough to stay in L1; it is stored unrolled for kPatternContig more bytes
+// so that any chunk up to that length is contiguous and can be sent straight from it.
+constexpr size_t kCycle = 4093;
 
 const uint8_t* cycle_bytes() {
   static const std::vector<uint8_t> bytes = [] {
-    std::vector<uint8_t> b(kCycle);
+    std::vector<uint8_t> b(kCycle + kPatternContig);
     for (size_t i = 0; i < kCycle; i += 8) {
       uint64_t w = mix64(0x626c2d6379636c65ull + i);
       std::memcpy(b.data() + i, &w, std::min<size_t>(8, kCycle - i));
     }
+    for (size_t i = kCycle; i < b.size(); ++i) b[i] = b[i - kCycle];
     return b;
   }();
   return bytes.data();
@@ -211,25 +216,52 @@ uint64_t transaction_seed(uint64_t nonce, uint32_t flow, uint64_t seq, size_t re
 
 uint64_t response_seed(uint64_t request_seed) { return mix64(request_seed ^ 0x62656e63686c6162ull); }
 
+const uint8_t* pattern_view(uint64_t seed, uint64_t offset, size_t* n) {
+  *n = std::min(*n, kPatternContig);
+  return cycle_bytes() + size_t((seed % kCycle + offset % kCycle) % kCycle);
+}
+
 void pattern_fill(uint64_t seed, uint64_t offset, uint8_t* dst, size_t n) {
-  const uint8_t* cyc = cycle_bytes();
-  size_t pos = size_t((seed % kCycle + offset % kCycle) % kCycle);
   while (n) {
-    size_t k = std::min(n, kCycle - pos);
-    std::memcpy(dst, cyc + pos, k);
-    dst += k, n -= k, pos = 0;
+    size_t k = n;
+    const uint8_t* p = pattern_view(seed, offset, &k);   // sets k: not inside the call below
+    std::memcpy(dst, p, k);
+    dst += k, offset += k, n -= k;
   }
 }
 
 bool pattern_matches(uint64_t seed, uint64_t offset, const uint8_t* src, size_t n) {
-  const uint8_t* cyc = cycle_bytes();
-  size_t pos = size_t((seed % kCycle + offset % kCycle) % kCycle);
   while (n) {
-    size_t k = std::min(n, kCycle - pos);
-    if (std::memcmp(src, cyc + pos, k) != 0) return false;
-    src += k, n -= k, pos = 0;
+    size_t k = n;
+    const uint8_t* p = pattern_view(seed, offset, &k);
+    if (std::memcmp(src, p, k) != 0) return false;
+    src += k, offset += k, n -= k;
   }
   return true;
+}
+
+ssize_t send_request_bytes(int fd, uint64_t seed, uint64_t offset, size_t n, int flags) {
+  const uint64_t le = htole64(seed);
+  iovec iov[2];
+  int cnt = 0;
+  if (offset < kSeedBytes) {
+    size_t h = std::min<size_t>(kSeedBytes - offset, n);
+    iov[cnt++] = {const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(&le)) + offset, h};
+    offset += h, n -= h;
+  }
+  if (n) {
+    const uint8_t* p = pattern_view(seed, offset, &n);
+    iov[cnt++] = {const_cast<uint8_t*>(p), n};
+  }
+  msghdr m{};
+  m.msg_iov = iov;
+  m.msg_iovlen = size_t(cnt);
+  return ::sendmsg(fd, &m, flags);
+}
+
+ssize_t send_pattern(int fd, uint64_t seed, uint64_t offset, size_t n, int flags) {
+  const uint8_t* p = pattern_view(seed, offset, &n);
+  return ::send(fd, p, n, flags);
 }
 
 void request_fill(uint64_t seed, uint64_t offset, uint8_t* dst, size_t n) {

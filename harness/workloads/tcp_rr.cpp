@@ -279,12 +279,8 @@ class RrClient {
   void send_request(Flow& f) {
     while (f.sent < c_.request_bytes) {
       const size_t chunk = std::min<size_t>(c_.request_bytes - f.sent, kScratchBytes);
-      const uint8_t* buf = zeros_.data();
-      if (c_.verify) {
-        request_fill(f.seed, f.sent, scratch_.data(), chunk);
-        buf = scratch_.data();
-      }
-      ssize_t n = ::send(f.fd.get(), buf, chunk, MSG_NOSIGNAL | MSG_DONTWAIT);
+      ssize_t n = c_.verify ? send_request_bytes(f.fd.get(), f.seed, f.sent, chunk, MSG_NOSIGNAL | MSG_DONTWAIT)
+                            : ::send(f.fd.get(), zeros_.data(), chunk, MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && errno == EAGAIN) {
         if (!f.want_out) {
@@ -501,12 +497,8 @@ class RrServer {
       const uint64_t seed = response_seed(c.request.seed());
       for (size_t sent = 0; sent < c_.response_bytes;) {
         const size_t chunk = std::min<size_t>(c_.response_bytes - sent, kScratchBytes);
-        const uint8_t* buf = zeros_.data();
-        if (c_.verify) {
-          pattern_fill(seed, sent, scratch_.data(), chunk);
-          buf = scratch_.data();
-        }
-        ssize_t w = ::send(fd, buf, chunk, MSG_NOSIGNAL);
+        ssize_t w = c_.verify ? send_pattern(fd, seed, sent, chunk, MSG_NOSIGNAL)
+                              : ::send(fd, zeros_.data(), chunk, MSG_NOSIGNAL);
         if (w < 0 && errno == EINTR) continue;
         if (w <= 0) {   // the client went away (end of run)
           close_conn(c);
@@ -552,12 +544,8 @@ class RrServer {
     const uint64_t seed = response_seed(c.request.seed());
     while (c.sent < c_.response_bytes) {
       const size_t chunk = std::min<size_t>(c_.response_bytes - c.sent, kScratchBytes);
-      const uint8_t* buf = zeros_.data();
-      if (c_.verify) {
-        pattern_fill(seed, c.sent, scratch_.data(), chunk);
-        buf = scratch_.data();
-      }
-      ssize_t n = ::send(c.fd.get(), buf, chunk, MSG_NOSIGNAL | MSG_DONTWAIT);
+      ssize_t n = c_.verify ? send_pattern(c.fd.get(), seed, c.sent, chunk, MSG_NOSIGNAL | MSG_DONTWAIT)
+                            : ::send(c.fd.get(), zeros_.data(), chunk, MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && errno == EAGAIN) {
         if (!c.want_out) {

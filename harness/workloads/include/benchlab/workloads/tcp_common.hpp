@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 
 #include <cstddef>
+#include <sys/types.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -126,6 +128,14 @@ uint64_t response_seed(uint64_t request_seed);
 void pattern_fill(uint64_t seed, uint64_t offset, uint8_t* dst, size_t n);
 bool pattern_matches(uint64_t seed, uint64_t offset, const uint8_t* src, size_t n);
 void request_fill(uint64_t seed, uint64_t offset, uint8_t* dst, size_t n);
+// Up to *n (at most kPatternContig) bytes of pattern(seed) from `offset`, in place: nothing is
+// copied. *n is set to the length available.
+inline constexpr size_t kPatternContig = 64 * 1024;
+const uint8_t* pattern_view(uint64_t seed, uint64_t offset, size_t* n);
+// send()s of a request's bytes [offset, offset+n) and of pattern(seed) straight from the
+// pattern table (no fill copy on the measured path); they may send fewer than n bytes.
+ssize_t send_request_bytes(int fd, uint64_t seed, uint64_t offset, size_t n, int flags);
+ssize_t send_pattern(int fd, uint64_t seed, uint64_t offset, size_t n, int flags);
 
 // The server's view of one incoming request: learns the seed from the head, checks the rest.
 class RequestCheck {
