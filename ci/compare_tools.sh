@@ -65,7 +65,9 @@ sockperf_p50() {  # placement -> p50 round trip in us
   wait_listen 11199
   in_ns taskset -c "$c" timeout $((DUR + 15)) sockperf ping-pong -i 198.18.0.1 -p 11199 --tcp -m "$SIZE" -t "$DUR" --full-rtt >"$OUT/sp.txt" 2>&1
   kill $srv 2>/dev/null; wait $srv 2>/dev/null || true
-  sed -n 's/.*percentile 50.000 = *\([0-9.]*\).*/\1/p' "$OUT/sp.txt"
+  local v; v=$(sed -n 's/.*percentile 50.000 = *\([0-9.]*\).*/\1/p' "$OUT/sp.txt")
+  [ -n "$v" ] || { echo "compare_tools: sockperf gave no p50:" >&2; tail -3 "$OUT/sp.txt" >&2; return 1; }
+  echo "$v"
 }
 
 benchlab_metric() {  # workload placement metric [--set ...] -> median over the run (bps or p50_us)
