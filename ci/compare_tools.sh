@@ -26,8 +26,8 @@ NS="bl-$RUN_ID-cmp"
 OUT=$(mktemp -d /tmp/bl-compare.XXXXXX)
 # A run record, as benchlab writes one, so a concurrent `benchlab run` does not call NS a leftover.
 mkdir -p /run/benchlab/runs && echo $$ >/run/benchlab/runs/$RUN_ID
-cleanup() { pkill -f "iperf3 -s -1 -B 198.18.0.1 -p 5399" 2>/dev/null || true
-            pkill -f "sockperf server -i 198.18.0.1 -p 11199" 2>/dev/null || true
+cleanup() { pkill -f "iperf3 -s -1 -B 198.18.0.1 -p 5[34]" 2>/dev/null || true
+            pkill -f "sockperf server -i 198.18.0.1 -p 11[12]" 2>/dev/null || true
             ip netns del "$NS" 2>/dev/null || true; rm -rf "$OUT" /run/benchlab/runs/$RUN_ID; }
 trap cleanup EXIT
 ip netns add "$NS"
@@ -48,22 +48,24 @@ cpus_for() {  # the same placement benchlab uses (harness/src/cell.cpp assign_cp
   if [ "$1" = same-core ] || [ "$ncpu" -eq 1 ]; then echo "$last $last"; else echo "$((last - 1)) $last"; fi
 }
 
-iperf_bps() {  # placement -> receiver bits/s
+iperf_bps() {  # placement round -> receiver bits/s (a fresh port per round: no old server answers)
   read -r c s < <(cpus_for "$1")
-  in_ns taskset -c "$s" timeout $((DUR + WARM + 20)) iperf3 -s -1 -B 198.18.0.1 -p 5399 >/dev/null 2>&1 &
+  local port=$((5300 + $2))
+  in_ns taskset -c "$s" timeout $((DUR + WARM + 20)) iperf3 -s -1 -B 198.18.0.1 -p "$port" >/dev/null 2>&1 &
   local srv=$!
-  wait_listen 5399
-  in_ns taskset -c "$c" timeout $((DUR + WARM + 15)) iperf3 -c 198.18.0.1 -p 5399 -t "$DUR" -O "$WARM" -l "$SIZE" -J >"$OUT/iperf.json"
+  wait_listen "$port"
+  in_ns taskset -c "$c" timeout $((DUR + WARM + 15)) iperf3 -c 198.18.0.1 -p "$port" -t "$DUR" -O "$WARM" -l "$SIZE" -J >"$OUT/iperf.json"
   wait $srv || true
   $PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"])' "$OUT/iperf.json"
 }
 
-sockperf_p50() {  # placement -> p50 round trip in us
+sockperf_p50() {  # placement round -> p50 round trip in us (a fresh port per round)
   read -r c s < <(cpus_for "$1")
-  in_ns taskset -c "$s" timeout $((DUR + 20)) sockperf server -i 198.18.0.1 -p 11199 --tcp >/dev/null 2>&1 &
+  local port=$((11100 + $2))
+  in_ns taskset -c "$s" timeout $((DUR + 20)) sockperf server -i 198.18.0.1 -p "$port" --tcp >/dev/null 2>&1 &
   local srv=$!
-  wait_listen 11199
-  in_ns taskset -c "$c" timeout $((DUR + 15)) sockperf ping-pong -i 198.18.0.1 -p 11199 --tcp -m "$SIZE" -t "$DUR" --full-rtt >"$OUT/sp.txt" 2>&1
+  wait_listen "$port"
+  in_ns taskset -c "$c" timeout $((DUR + 15)) sockperf ping-pong -i 198.18.0.1 -p "$port" --tcp -m "$SIZE" -t "$DUR" --full-rtt >"$OUT/sp.txt" 2>&1
   kill $srv 2>/dev/null; wait $srv 2>/dev/null || true
   local v; v=$(sed -n 's/.*percentile 50.000 = *\([0-9.]*\).*/\1/p' "$OUT/sp.txt")
   [ -n "$v" ] || { echo "compare_tools: sockperf gave no p50:" >&2; tail -3 "$OUT/sp.txt" >&2; return 1; }
@@ -89,9 +91,10 @@ results=()
 for pl in same-core cross-core; do
   ib=(); bb=(); sp=(); br=(); bv=()
   for ((i = 0; i < ROUNDS; i++)); do
-    ib+=("$(iperf_bps "$pl")")
+    r=$i; [ "$pl" = cross-core ] && r=$((i + 100))
+    ib+=("$(iperf_bps "$pl" "$r")")
     bb+=("$(benchlab_metric tcp_stream "$pl" throughput_bps)")
-    sp+=("$(sockperf_p50 "$pl")")
+    sp+=("$(sockperf_p50 "$pl" "$r")")
     br+=("$(benchlab_metric tcp_rr "$pl" p50_us --set workload.tcp_rr.verify_payload=false)")
     bv+=("$(benchlab_metric tcp_rr "$pl" p50_us)")
   done
