@@ -3,7 +3,9 @@
 # libraries with -fsanitize=fuzzer-no-link) and fuzzes for SECONDS (default 60) on the checked-in
 # corpus. New inputs go to build-fuzz/corpus (the checked-in corpus stays as it is); a crash,
 # leak, timeout or out-of-memory input is written to build-fuzz/artifacts/ and fails the script.
-# Usage: ci/fuzz.sh [SECONDS]    env: BUILD=dir (default build-fuzz), CC/CXX (default clang/clang++)
+# Usage: ci/fuzz.sh [SECONDS]    env: BUILD=dir (default build-fuzz), CC/CXX (default clang/clang++),
+#        FUZZ_SEED and FUZZ_RUNS: a fixed seed and number of inputs instead of a time budget, so a
+#        CI run explores exactly the same inputs every time (open-ended fuzzing stays a manual job).
 set -euo pipefail
 secs=${1:-60}
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,7 +22,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 set +e
 "$fuzzer" "$build/corpus" "$src/harness/fuzz/corpus" -dict="$src/harness/fuzz/dict/scenario.dict" \
-  -max_total_time="$secs" -timeout=5 -rss_limit_mb=2048 -print_final_stats=1 \
+  ${FUZZ_SEED:+-seed="$FUZZ_SEED"} ${FUZZ_RUNS:+-runs="$FUZZ_RUNS"} -max_total_time="$secs" -timeout=5 -rss_limit_mb=2048 -print_final_stats=1 \
   -artifact_prefix="$build/artifacts/" 2>"$build/fuzz.log"
 rc=$?
 set -e

@@ -2,7 +2,7 @@
 # The whole test suite, as CI runs it (root, fresh Debian 12): install, build, then
 #   1. every unit and privileged test (ctest) and a 30-run kill loop, between two snapshots of
 #      the host that must match (ci/host_guard.sh);
-#   2. the scenario-parser fuzzer for 60 s (clang, ASan + UBSan);
+#   2. the scenario-parser fuzzer on a fixed seed, 300k inputs (clang, ASan + UBSan);
 #   3. the unit and privileged tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
 # Prints one timing line per stage and a closing "N passed, N failed" line.
 set -uo pipefail
@@ -20,7 +20,7 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null && cmake --buil
 echo "=== build: $((SECONDS - t0)) s"
 stage "tests + kill loop (host guarded)" bash ci/host_guard.sh bash -c \
   'ctest --test-dir build --output-on-failure && BENCHLAB=build/harness/benchlab bash ci/kill_loop.sh 30 6'
-stage "fuzz 60 s" bash ci/fuzz.sh 60
+stage "fuzz (fixed seed, 300k inputs, at most 120 s)" env FUZZ_SEED=1 FUZZ_RUNS=300000 bash ci/fuzz.sh 120
 stage "sanitizers" bash ci/sanitize.sh
 echo "=== total: $((SECONDS - t0)) s"
 echo "stages: $passed passed, $failed failed"

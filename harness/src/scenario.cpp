@@ -373,7 +373,8 @@ void merge_into(toml::table& dst, toml::table&& src) {
 // - its whitespace test reaches TOML_UNREACHABLE for most non-ASCII code points
 //   (marzer/tomlplusplus#190, #295; found by harness/fuzz): it runs wherever whitespace may
 //   appear outside strings, and after a line-ending backslash in a """ string. Non-ASCII outside
-//   strings and comments is invalid TOML anyway; after a line-ending backslash it is refused.
+//   strings and comments is invalid TOML anyway; after a line-ending backslash, or right after
+//   any backslash in a basic string (an invalid escape), it is refused.
 constexpr int kMaxKeySegments = 32;
 struct LexicalProblem {
   int line = 0;   // 0: none
@@ -400,6 +401,10 @@ LexicalProblem lexical_problem(std::string_view text) {
       while (j < text.size() && text.compare(j, quote.size(), quote) != 0) {
         if (c == '"' && text[j] == '\\' && j + 1 < text.size()) {
           ++j;   // an escaped character
+          // toml++ 3.3 tests the escaped character with the same whitespace function (UB on
+          // non-ASCII); a backslash before non-ASCII is an invalid escape in TOML anyway.
+          if ((unsigned char)text[j] >= 0x80)
+            return {line, "invalid escape: a backslash before a non-ASCII character"};
           if (multi && (text[j] == ' ' || text[j] == '\t' || text[j] == '\r' || text[j] == '\n')) {
             size_t k = j;   // a line-ending backslash: toml++ skips the whitespace after it
             while (k < text.size() && (text[k] == ' ' || text[k] == '\t' || text[k] == '\r' || text[k] == '\n')) {
