@@ -462,6 +462,24 @@ class RrServer {
     return false;
   }
 
+  // n bytes of the current request arrived in scratch_: check them; when the request is whole,
+  // count it and return true (both server loops answer it then).
+  bool take_request_bytes(ServerConn& c, size_t n) {
+    if (c_.verify) c.request.feed(c.got, scratch_.data(), n);
+    c.got += n;
+    if (c.got < c_.request_bytes) return false;
+    const uint64_t t = mono_now_ns();
+    ++requests_;
+    if (t >= warm_ns_ && t < end_ns_) ++requests_measured_;
+    if (!c.request.ok()) ++payload_errors_;
+    return true;
+  }
+
+  void await_stop(int ctl_fd, double& bound) {
+    while (!take_control(ctl_fd, 0.1, bound))
+      if (mono_now_s() > bound) throw RunError("no stop from the parent in time");
+  }
+
   // The single connection of a one-flow tcp_rr: block in recv()/send() as sockperf's and
   // netperf's servers do, instead of epoll_wait() + recv() per request, with no receive timeout
   // (a timer armed on every sleep costs measurably). The client closes the connection when it
@@ -482,18 +500,10 @@ class RrServer {
       }
       if (n <= 0) {   // the client is done (at the end of the run it closes with a response unread)
         close_conn(c);
-        while (!take_control(ctl_fd, 0.1, bound))
-          if (mono_now_s() > bound) throw RunError("no stop from the parent in time");
-        return;
+        return await_stop(ctl_fd, bound);
       }
       if (warm_ns_ == UINT64_MAX && take_control(ctl_fd, 0, bound)) return;   // the timeline precedes t0
-      if (c_.verify) c.request.feed(c.got, scratch_.data(), size_t(n));
-      c.got += size_t(n);
-      if (c.got < c_.request_bytes) continue;
-      const uint64_t t = mono_now_ns();
-      ++requests_;
-      if (t >= warm_ns_ && t < end_ns_) ++requests_measured_;
-      if (!c.request.ok()) ++payload_errors_;
+      if (!take_request_bytes(c, size_t(n))) continue;
       const uint64_t seed = response_seed(c.request.seed());
       for (size_t sent = 0; sent < c_.response_bytes;) {
         const size_t chunk = std::min<size_t>(c_.response_bytes - sent, kScratchBytes);
@@ -502,9 +512,7 @@ class RrServer {
         if (w < 0 && errno == EINTR) continue;
         if (w <= 0) {   // the client went away (end of run)
           close_conn(c);
-          while (!take_control(ctl_fd, 0.1, bound))
-            if (mono_now_s() > bound) throw RunError("no stop from the parent in time");
-          return;
+          return await_stop(ctl_fd, bound);
         }
         sent += size_t(w);
       }
@@ -525,14 +533,7 @@ class RrServer {
       // EOF or a reset: the client is done with this connection (at the end of the run the
       // client closes with a response unread, which resets).
       if (n <= 0) return close_conn(c);
-      if (c_.verify) c.request.feed(c.got, scratch_.data(), size_t(n));
-      c.got += size_t(n);
-      if (c.got < c_.request_bytes) continue;
-
-      const uint64_t t = mono_now_ns();
-      ++requests_;
-      if (t >= warm_ns_ && t < end_ns_) ++requests_measured_;
-      if (!c.request.ok()) ++payload_errors_;
+      if (!take_request_bytes(c, size_t(n))) continue;
       c.responding = true;
       c.sent = 0;
       send_response(c);   // may close c
