@@ -28,7 +28,8 @@ rc=$?
 set -e
 grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb)' "$build/fuzz.log" || true
 if [ $rc -ne 0 ]; then
-  grep -E 'ERROR|SUMMARY|Test unit written|terminate called' "$build/fuzz.log" | head -20
+  # The finding, its first stack frames and the input (base64), so a CI log alone reproduces it.
+  grep -E 'ERROR|runtime error|SUMMARY|Test unit written|terminate called|Base64|^ +#[0-9] ' "$build/fuzz.log" | head -30
   echo "fuzz: FINDING (exit $rc); log $build/fuzz.log, inputs in $build/artifacts/"
   exit 1
 fi

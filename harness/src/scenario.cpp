@@ -371,29 +371,44 @@ void merge_into(toml::table& dst, toml::table&& src) {
 //   dotted key of ~60000 segments ([a.a.a...], 120 KB) overflows the stack. Scenarios nest three
 //   levels; a dotted key (header or assignment) of more than kMaxKeySegments segments is refused.
 // - its whitespace test reaches TOML_UNREACHABLE for most non-ASCII code points
-//   (marzer/tomlplusplus#190, #295; found by harness/fuzz): it runs wherever whitespace may
-//   appear outside strings, and after a line-ending backslash in a """ string. Non-ASCII outside
-//   strings and comments is invalid TOML anyway; after a line-ending backslash, or right after
-//   any backslash in a basic string (an invalid escape), it is refused.
+//   (marzer/tomlplusplus#190, #295; found by harness/fuzz): it runs on every character of a bare
+//   key or value token, wherever whitespace may appear outside strings, and after a line-ending
+//   backslash in a """ string. Non-ASCII outside strings and comments is invalid TOML anyway and
+//   is refused; so is non-ASCII after a line-ending backslash, or right after any backslash in a
+//   basic string (an invalid escape).
+// toml++ stops at the first error, so this pass only has to agree with it about where strings
+// start up to that point. A quote starts a string only where toml++ would read one: where a key
+// may start (line start, '[', '.', '{', ',' in an inline table) or where a value may start
+// ('=', '[' or ',' in an array, a new line in an array). A quote anywhere else is part of a bad
+// bare token (1x."é"), and the non-ASCII after it is refused before toml++ scans that token.
 constexpr int kMaxKeySegments = 32;
 struct LexicalProblem {
   int line = 0;   // 0: none
   std::string reason;
 };
 LexicalProblem lexical_problem(std::string_view text) {
+  // What the position expects, per level of nesting: the document, a table header ('h'), an
+  // array ('[', values) or an inline table ('{', keys, then a value after '=').
+  struct Level {
+    char kind;
+    bool value;   // after '=' (or in an array): a value may start here, not a key
+  };
+  std::vector<Level> levels{{'\0', false}};
   int line = 1, dots = 0;
   char prev = '\n';   // the last non-blank character outside strings
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     const char before = prev;
+    Level& top = levels.back();
     if (c != ' ' && c != '\t') prev = c;
     if (c == '\n') {
       ++line;
       dots = 0;
+      if (levels.size() == 1) top.value = false;   // the next line starts with a key
     } else if (c == '#') {
       while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
-    } else if ((c == '"' || c == '\'') && std::string_view("\n=[,{.").find(before) != std::string_view::npos) {
-      // Only where a key or value may start (6"x is one bad bare token to toml++, not a string).
+    } else if ((c == '"' || c == '\'') &&
+               std::string_view(top.value ? "=[,\n" : "\n[.{,").find(before) != std::string_view::npos) {
       // A string (a quoted key segment or a value) is skipped whole; it may span lines.
       const bool multi = text.compare(i, 3, std::string(3, c)) == 0;
       const std::string_view quote = text.substr(i, multi ? 3 : 1);
@@ -434,8 +449,20 @@ LexicalProblem lexical_problem(std::string_view text) {
     } else if (c == '.') {
       if (++dots >= kMaxKeySegments)
         return {line, "dotted key nested deeper than " + std::to_string(kMaxKeySegments) + " levels"};
-    } else if (!std::isalnum((unsigned char)c) && c != '_' && c != '-' && c != ' ' && c != '\t') {
-      dots = 0;   // '=', brackets, braces, commas: a new key starts after them
+    } else {
+      if (!std::isalnum((unsigned char)c) && c != '_' && c != '-' && c != ' ' && c != '\t')
+        dots = 0;   // '=', brackets, braces, commas: a new key starts after them
+      if (c == '=') {
+        top.value = true;
+      } else if (c == '[') {
+        levels.push_back({top.value ? '[' : 'h', top.value});
+      } else if (c == '{') {
+        levels.push_back({'{', false});
+      } else if ((c == ']' || c == '}') && levels.size() > 1) {
+        levels.pop_back();
+      } else if (c == ',' && top.kind == '{') {
+        top.value = false;   // the next key of an inline table
+      }
     }
   }
   return {};
@@ -472,11 +499,23 @@ void apply_override(toml::table& root, const std::string& ov) {
   if (eq == std::string::npos || eq == 0)
     throw ScenarioError("--set", 0, ov, "expected key=value (e.g. duration_s=2 or matrix.message_size=[64,1024])");
   std::string key = ov.substr(0, eq), value = ov.substr(eq + 1);
-  check_lexical(ov, "--set", key.size() > 40 ? key.substr(0, 40) + "..." : key);
+  const std::string shown_key = key.size() > 40 ? key.substr(0, 40) + "..." : key;
+  // The exact text toml++ gets passes the lexical check first (see lexical_problem).
+  auto parse = [&](const std::string& text) {
+    check_lexical(text, "--set", shown_key);
+    return toml::parse(std::string_view(text), std::string_view("--set"));
+  };
+  if (size_t bad = invalid_utf8(ov); bad != std::string_view::npos)
+    throw ScenarioError("--set", 0, shown_key, "not valid UTF-8 (byte " + std::to_string(bad) + ")");
   toml::table t;
+  bool parsed = false;
   try {
-    t = toml::parse(std::string_view(key + " = " + value), std::string_view("--set"));
+    t = parse(key + " = " + value);
+    parsed = true;
   } catch (const toml::parse_error&) {
+  } catch (const ScenarioError&) {   // e.g. non-ASCII in a bare word: quoted below
+  }
+  if (!parsed) {
     // A bare word stands for a string: --set topology.kind=veth
     std::string quoted = "\"";
     for (char c : value) {
@@ -485,7 +524,7 @@ void apply_override(toml::table& root, const std::string& ov) {
     }
     quoted += '"';
     try {
-      t = toml::parse(std::string_view(key + " = " + quoted), std::string_view("--set"));
+      t = parse(key + " = " + quoted);
     } catch (const toml::parse_error& e) {
       throw ScenarioError("--set", 0, key, std::string("not a valid key=value: ") + std::string(e.description()));
     }

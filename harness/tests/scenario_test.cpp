@@ -183,6 +183,28 @@ TEST(Scenario, OverridesApplyAndAreValidated) {
   EXPECT_EQ(error_of(kMinimal, {"bogus_key=1"}).key(), "bogus_key");
 }
 
+// toml++ 3.3 reaches undefined behaviour when it scans non-ASCII as part of a bare token; the
+// lexical pass refuses that, and must tell a quote that starts a string from one inside a bad
+// token (found by the CI fuzz run: a --set value 1r-at.a."..." with non-ASCII after the quote).
+TEST(Scenario, NonAsciiInsideABareTokenIsRefusedBeforeToml) {
+  const std::string bad_value = "duration_s = 1r-at.a.\"\xd2\x9e\"\n";
+  auto e = error_of(std::string(kMinimal) + bad_value);
+  EXPECT_NE(std::string(e.what()).find("non-ASCII character outside a string"), std::string::npos) << e.what();
+  EXPECT_EQ(e.line(), 3);
+  auto o = error_of(kMinimal, {"duax_duration_s=1r-at.a.\".a\xd2\x9e\xef\xbb\xbf = {a.a = \"ov\""});
+  EXPECT_EQ(o.file(), "--set");
+  EXPECT_EQ(o.key(), "duax_duration_s");
+  // Strings where toml++ reads them keep their non-ASCII: values, array items on new lines,
+  // inline-table keys and values, quoted key segments.
+  ScenarioSpec s = parse(
+      "name = \"m\"\ndescription = '64 B \xe2\x80\x93 64 KiB'\nworkloads = [\n  \"tcp_rr\",\n]\n"
+      "[limits]\n\"max_total_s\" = 600\n# \xc3\xa9\n");
+  EXPECT_EQ(s.description, "64 B \xe2\x80\x93 64 KiB");
+  EXPECT_EQ(error_of(std::string(kMinimal) + "x = { \"\xc3\xa9\" = 1, b = \"\xc3\xa9\" }\n").key(), "x");
+  // A bare word with non-ASCII given to --set is taken as a string, as other bare words are.
+  EXPECT_EQ(parse(kMinimal, {"description=caf\xc3\xa9"}).description, "caf\xc3\xa9");
+}
+
 TEST(Scenario, NewerSchemaRefused) {
   auto e = error_of("schema_version = 99\nname='x'\nworkloads=['tcp_rr']\n");
   EXPECT_EQ(e.key(), "schema_version");
