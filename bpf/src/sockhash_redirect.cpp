@@ -306,6 +306,9 @@ Engagement evaluate_sockmap_engagement(SockmapMode mode, const Counters& delta, 
   uint64_t received = 0;
   for (const auto& s : r.samples)
     if (whole_run || (!s.warmup && !s.cooldown)) received += s.bytes;
+  // A stream workload's payload check moves its own bytes through the datapath after the load.
+  if (whole_run)
+    if (auto it = r.extra.find("payload_check_bytes"); it != r.extra.end()) received += uint64_t(it->second);
   uint64_t redirected = get(bytes_from, carried_bytes_key(mode));
   const char* verb = mode == SockmapMode::msg ? "redirected" : "delivered through the psock";
   uint64_t missed = get(bytes_from, "miss_bytes");

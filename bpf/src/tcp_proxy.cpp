@@ -226,6 +226,9 @@ Engagement evaluate_proxy_engagement(ProxyMode mode, const Counters& delta, cons
   uint64_t received = 0;
   for (const auto& s : r.samples)
     if (whole_run || (!s.warmup && !s.cooldown)) received += s.bytes;
+  // A stream workload's payload check moves its own bytes through the datapath after the load.
+  if (whole_run)
+    if (auto it = r.extra.find("payload_check_bytes"); it != r.extra.end()) received += uint64_t(it->second);
   if (received == 0) {
     e.ok = false;
     e.carried_share = 0;

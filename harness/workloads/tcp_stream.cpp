@@ -20,6 +20,11 @@
 // hooks.end() at t0 + warm-up + duration. On an idle machine the stamps agree within a fraction of
 // a millisecond; `extra` keeps start_stamp_skew_s (client stamp - server stamp) and how late
 // each hook call was (hook_begin_late_s, hook_end_late_s), against windows of seconds.
+//
+// Payload. iperf reads what it receives into a buffer and discards it, so after both ends have
+// reported, the cell's payload check runs: verify_bytes sent again through the same datapath,
+// flows and message size, every byte and every flow's length checked at the receiver
+// (stream_check.hpp). A difference fails the run; extra keeps payload_check_bytes and _s.
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -47,11 +52,13 @@
 #include <thread>
 #include <vector>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "benchlab/core/child.hpp"
 #include "benchlab/core/error.hpp"
 #include "benchlab/netns/topology.hpp"
+#include "benchlab/workloads/stream_check.hpp"
 #include "benchlab/workloads/tcp.hpp"
 
 namespace benchlab::workloads {
@@ -63,6 +70,7 @@ constexpr int kConnectTimeout_ms = 3000;          // client's control connect (i
 constexpr double kListenTimeout_s = 10;           // server child: start to listening
 constexpr double kStartTimeout_s = 10;            // client child: start to first data (+ connect timeout)
 constexpr double kGrace_s = 10;                   // after the window: both iperf ends report
+constexpr double kCheckTimeout_s = 20;            // the verified transfer after the load
 constexpr uint64_t kDataMark_bytes = 4096;        // more than iperf's control channel sends before the end
 constexpr auto kPoll = std::chrono::microseconds(250);
 constexpr uint32_t kMaxBlksize_bytes = 1024 * 1024;   // iperf 3.12 MAX_BLOCKSIZE (checked only by its CLI)
@@ -544,6 +552,21 @@ class TcpStreamWorkload : public Workload {
       fill_samples(receiver, p.blksize, ctx.warmup_s, ctx.warmup_s + ctx.duration_s, r);
       r.extra["interval_s"] = p.interval_s;
       fill_extra(sender, receiver, r);
+
+      // iperf does not look at what it receives: the payload check is a verified transfer of
+      // the same cell through the same datapath, after the load (stream_check.hpp).
+      if (ctx.options.get_bool("verify_payload")) {
+        const uint64_t total = uint64_t(ctx.options.get_int("verify_bytes"));
+        const uint64_t per_flow = std::max<uint64_t>(total / uint64_t(p.flows), uint64_t(p.blksize));
+        StreamCheckResult c = run_stream_check(ctx, uint16_t(p.port), per_flow, kCheckTimeout_s);
+        r.payload_checked = true;
+        r.payload_errors = c.bad_reads;
+        r.extra["payload_check_bytes"] = double(c.bytes);
+        r.extra["payload_check_s"] = c.seconds;
+        if (c.bad_reads)
+          throw RunError(fmt::format("tcp_stream: payload check: {} reads differed from what was sent (first at {})",
+                                     c.bad_reads, c.first_mismatch));
+      }
     } catch (const RunError& e) {
       rethrow_as_run_error(e);
     } catch (const SystemError& e) {
@@ -551,7 +574,6 @@ class TcpStreamWorkload : public Workload {
     } catch (const json::exception& e) {
       throw RunError(std::string("tcp_stream: unexpected iperf report: ") + e.what());
     }
-    r.payload_checked = false;   // iperf does not verify what it receives
     return r;
   }
 };
@@ -570,6 +592,12 @@ void register_tcp_stream(WorkloadRegistry& reg) {
                .doc = "length of one reported interval (iperf -i; shortened to divide warm-up and window; each costs the sender a stats pass)", .min = 0.1, .max = 60, .choices = {}},
               {.name = "zerocopy", .type = OptionType::boolean, .default_value = false,
                .doc = "sender uses sendfile() (iperf -Z)", .min = {}, .max = {}, .choices = {}},
+              {.name = "verify_payload", .type = OptionType::boolean, .default_value = true,
+               .doc = "after the load, send verify_bytes again through the same datapath and check every byte at the receiver (iperf checks none)",
+               .min = {}, .max = {}, .choices = {}},
+              {.name = "verify_bytes", .type = OptionType::integer, .default_value = int64_t(4 << 20),
+               .doc = "bytes of the verified transfer, split over the flows (each at least one message)",
+               .min = 65536.0, .max = double(1ll << 30), .choices = {}},
           },
       .factory = [] { return std::make_unique<TcpStreamWorkload>(); },
       .traffic = {"tcp"},

@@ -154,7 +154,11 @@ void expect_consistent(const Outcome& o, uint32_t message_size, uint32_t flows) 
   EXPECT_EQ(r.extra.at("iperf_omit_s"), 0.0);
   EXPECT_EQ(r.extra.at("iperf_duration_s"), 2.0);
   EXPECT_EQ(r.extra.at("iperf_version_major"), 3.0);
-  EXPECT_FALSE(r.payload_checked);
+  // The payload check ran after the load: verify_bytes (4 MiB by default) split over the flows,
+  // every byte checked.
+  EXPECT_TRUE(r.payload_checked);
+  EXPECT_EQ(r.payload_errors, 0u);
+  EXPECT_EQ(r.extra.at("payload_check_bytes"), double((uint64_t(4) << 20) / flows * flows));
 
   ASSERT_EQ(r.processes.size(), 2u);
   for (const auto& p : r.processes) {
@@ -169,7 +173,7 @@ TEST_F(TcpStreamTest, LoopbackIpv4) {
   auto topo = loopback(netns::Family::ipv4);
   Outcome o = run(*topo, 1024, 1);
   expect_consistent(o, 1024, 1);
-  EXPECT_EQ(dp_.targets, 1);
+  EXPECT_EQ(dp_.targets, 2);   // the load, then its payload check
   EXPECT_EQ(dp_.last_port, 5301);
 }
 
