@@ -379,8 +379,9 @@ void merge_into(toml::table& dst, toml::table&& src) {
 // toml++ stops at the first error, so this pass only has to agree with it about where strings
 // start up to that point. A quote starts a string only where toml++ would read one: where a key
 // may start (line start, '[', '.', '{', ',' in an inline table) or where a value may start
-// ('=', '[' or ',' in an array, a new line in an array). A quote anywhere else is part of a bad
-// bare token (1x."é"), and the non-ASCII after it is refused before toml++ scans that token.
+// ('=', '[' or ',' in an array, a new line in an array). Anything else at a value's start begins
+// a bare token that toml++ reads up to a terminator (whitespace, ',', ']', '}', '#'), quotes and
+// brackets included (1x."é", 3klo["é"]); non-ASCII in it is refused before toml++ scans it.
 constexpr int kMaxKeySegments = 32;
 struct LexicalProblem {
   int line = 0;   // 0: none
@@ -395,12 +396,26 @@ LexicalProblem lexical_problem(std::string_view text) {
   };
   std::vector<Level> levels{{'\0', false}};
   int line = 1, dots = 0;
-  char prev = '\n';   // the last non-blank character outside strings
+  char prev = '\n';       // the last non-blank character outside strings
+  bool token = false;     // inside a bare value token (a number, date, boolean, or junk)
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     const char before = prev;
     Level& top = levels.back();
     if (c != ' ' && c != '\t') prev = c;
+    // toml++ reads a bare value up to a terminator, whatever is in it ('[' and quotes too): all
+    // of it is one token, and non-ASCII in it is what reaches its undefined whitespace test.
+    if (token && std::string_view(" \t\r\n,]}#").find(c) == std::string_view::npos) {
+      if ((unsigned char)c >= 0x80) return {line, "non-ASCII character outside a string or comment"};
+      continue;
+    }
+    token = false;
+    const bool value_start = top.value && std::string_view("=[,\n").find(before) != std::string_view::npos;
+    if (value_start && std::string_view(" \t\r\n\"'[{#,]}").find(c) == std::string_view::npos) {
+      token = true;
+      if ((unsigned char)c >= 0x80) return {line, "non-ASCII character outside a string or comment"};
+      continue;
+    }
     if (c == '\n') {
       ++line;
       dots = 0;
@@ -408,7 +423,7 @@ LexicalProblem lexical_problem(std::string_view text) {
     } else if (c == '#') {
       while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
     } else if ((c == '"' || c == '\'') &&
-               std::string_view(top.value ? "=[,\n" : "\n[.{,").find(before) != std::string_view::npos) {
+               (top.value ? value_start : std::string_view("\n[.{,").find(before) != std::string_view::npos)) {
       // A string (a quoted key segment or a value) is skipped whole; it may span lines.
       const bool multi = text.compare(i, 3, std::string(3, c)) == 0;
       const std::string_view quote = text.substr(i, multi ? 3 : 1);
@@ -454,9 +469,9 @@ LexicalProblem lexical_problem(std::string_view text) {
         dots = 0;   // '=', brackets, braces, commas: a new key starts after them
       if (c == '=') {
         top.value = true;
-      } else if (c == '[') {
+      } else if (c == '[' && (value_start || !top.value)) {
         levels.push_back({top.value ? '[' : 'h', top.value});
-      } else if (c == '{') {
+      } else if (c == '{' && (value_start || !top.value)) {
         levels.push_back({'{', false});
       } else if ((c == ']' || c == '}') && levels.size() > 1) {
         levels.pop_back();

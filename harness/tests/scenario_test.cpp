@@ -191,6 +191,8 @@ TEST(Scenario, NonAsciiInsideABareTokenIsRefusedBeforeToml) {
   auto e = error_of(std::string(kMinimal) + bad_value);
   EXPECT_NE(std::string(e.what()).find("non-ASCII character outside a string"), std::string::npos) << e.what();
   EXPECT_EQ(e.line(), 3);
+  // A bracket inside a bad token does not open an array: toml++ reads on to the quote.
+  EXPECT_EQ(error_of(std::string(kMinimal) + "x = 333klo[\"t\xef\xb9\xbf" "1]\n").line(), 3);
   auto o = error_of(kMinimal, {"duax_duration_s=1r-at.a.\".a\xd2\x9e\xef\xbb\xbf = {a.a = \"ov\""});
   EXPECT_EQ(o.file(), "--set");
   EXPECT_EQ(o.key(), "duax_duration_s");
