@@ -20,11 +20,8 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$src/ci/lsan.supp:print_suppressions=0}
 rc=0
 # Unit tests in parallel; privileged ones (RUN_SERIAL) one at a time, as ctest schedules them.
-# Known open problem: in this ASan build the sockmap and proxy-sockmap verdict programs never run
-# (sockops inserts the sockets, the redirect counters stay at zero, every engagement check fails
-# as it should); the release build passes the same tests. Until the cause is found, those tests
-# and the end-to-end CLI test (which runs sockmap.toml) are left out here; they run in ci/test.sh.
-exclude=${EXCLUDE-'SockmapTest|ProxyTest.*sockmap|cli_end_to_end'}
+# EXCLUDE: an optional ctest -E regex (none by default).
+exclude=${EXCLUDE-}
 ctest --test-dir "$build" -L "$labels" ${exclude:+-E "$exclude"} -j"$jobs" --output-on-failure --timeout 600 || rc=$?
 echo "sanitize: build ${t_build} s, tests $((SECONDS - t0 - t_build)) s, total $((SECONDS - t0)) s (labels: $labels)"
 exit $rc

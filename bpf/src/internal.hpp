@@ -3,7 +3,33 @@
 
 #include <string>
 
+#include <bpf/bpf.h>
+
 namespace benchlab::bpf {
+
+// A program attached to a sockmap/sockhash (BPF_PROG_ATTACH with the map as target), detached
+// when this object goes. Neither copyable nor assignable: an assignment from a temporary
+// (`a = {prog, map, type}`) would run the temporary's destructor and detach the program at
+// once, leaving every socket inserted later without its verdict (the ASan build did exactly that).
+class MapProgAttachment {
+ public:
+  MapProgAttachment() = default;
+  MapProgAttachment(const MapProgAttachment&) = delete;
+  MapProgAttachment& operator=(const MapProgAttachment&) = delete;
+  ~MapProgAttachment() {
+    if (prog_fd_ >= 0) bpf_prog_detach2(prog_fd_, map_fd_, type_);
+  }
+  // Attaches once; false with errno set on failure (nothing is then held).
+  bool attach(int prog_fd, int map_fd, bpf_attach_type type) {
+    if (prog_fd_ >= 0 || bpf_prog_attach(prog_fd, map_fd, type, 0) != 0) return false;
+    prog_fd_ = prog_fd, map_fd_ = map_fd, type_ = type;
+    return true;
+  }
+
+ private:
+  int prog_fd_ = -1, map_fd_ = -1;
+  bpf_attach_type type_{};
+};
 
 // Installs benchlab's libbpf print callback (quiet unless set_libbpf_verbose(true)). Every
 // entry point that opens a skeleton calls it, so libbpf never prints on its own.

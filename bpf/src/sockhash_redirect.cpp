@@ -101,13 +101,6 @@ struct SockhashRedirect::State {
       if (o.destroy) o.destroy();
     }
   };
-  struct VerdictAttachment {
-    int prog_fd = -1, map_fd = -1;
-    bpf_attach_type type{};
-    ~VerdictAttachment() {
-      if (prog_fd >= 0) bpf_prog_detach2(prog_fd, map_fd, type);
-    }
-  };
   struct CgroupLink {
     bpf_link* link = nullptr;
     ~CgroupLink() {
@@ -120,7 +113,7 @@ struct SockhashRedirect::State {
 
   Object obj;
   std::unique_ptr<CgroupDir> cgroup;
-  VerdictAttachment verdict;
+  MapProgAttachment verdict;
   CgroupLink sockops;
 };
 
@@ -141,9 +134,8 @@ SockhashRedirect::SockhashRedirect(const SockhashRedirectConfig& cfg)
   st_->cgroup = std::make_unique<CgroupDir>(cg_path);
 
   int prog_fd = bpf_program__fd(o.verdict), map_fd = bpf_map__fd(o.sock_hash);
-  if (bpf_prog_attach(prog_fd, map_fd, o.verdict_attach, 0) != 0)
+  if (!st_->verdict.attach(prog_fd, map_fd, o.verdict_attach))
     throw_load_error(who, "attaching the verdict program to the sockhash", errno);
-  st_->verdict = {prog_fd, map_fd, o.verdict_attach};
 
   bpf_link* link = bpf_program__attach_cgroup(o.sockops, st_->cgroup->fd());
   if (!link) throw_load_error(who, ("attaching sockops to " + cg_path).c_str(), errno);

@@ -64,18 +64,12 @@ struct TcpProxy::State {
       if (s) splice_proxy__destroy(s);
     }
   };
-  struct VerdictAttachment {
-    int prog_fd = -1, map_fd = -1;
-    ~VerdictAttachment() {
-      if (prog_fd >= 0) bpf_prog_detach2(prog_fd, map_fd, BPF_SK_SKB_STREAM_VERDICT);
-    }
-  };
 
   TcpProxyConfig cfg;
   const netns::Endpoint* server = nullptr;   // where proxies run (nullptr: client_target's)
   SharedCounters shm;
   Skeleton skel;
-  VerdictAttachment verdict;
+  MapProgAttachment verdict;
   int ncpu = 1;
   std::map<uint16_t, std::unique_ptr<ChildProcess>> proxies;   // by workload port
 };
@@ -105,9 +99,8 @@ TcpProxy::TcpProxy(const netns::Endpoint& server, const TcpProxyConfig& cfg)
   if (!err) err = splice_proxy__load(s);
   if (err) throw_load_error("loading the BPF program", err);
   int prog_fd = bpf_program__fd(s->progs.splice_proxy_verdict), gate_fd = bpf_map__fd(s->maps.gate);
-  if (bpf_prog_attach(prog_fd, gate_fd, BPF_SK_SKB_STREAM_VERDICT, 0) != 0)
+  if (!st_->verdict.attach(prog_fd, gate_fd, BPF_SK_SKB_STREAM_VERDICT))
     throw_load_error("attaching the stream verdict to the gate sockhash", errno);
-  st_->verdict = {prog_fd, gate_fd};
   st_->ncpu = libbpf_num_possible_cpus();
   if (st_->ncpu <= 0) throw SystemError("libbpf_num_possible_cpus", -st_->ncpu);
 }
