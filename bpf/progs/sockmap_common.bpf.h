@@ -10,9 +10,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "benchlab/bpf/sockmap.h"
-
-#define BL_AF_INET 2
-#define BL_AF_INET6 10
+#include "bl_key.bpf.h"
 
 /* Test-only: when set, verdict programs look up a key no socket can have (port 0), so every
  * lookup misses. Lets tests prove that a datapath which does not carry the traffic fails its
@@ -50,39 +48,6 @@ static __always_inline struct bl_sockmap_counters *bl_counters(void)
 		if (c__)                                           \
 			__sync_fetch_and_add(&c__->field, (n));    \
 	} while (0)
-
-/* Fills `key` with the connection of the context's socket. The sides are named by the caller:
- * (local, remote) gives this socket's own key, (remote, local) its peer's. The context's ports:
- * local_port is in host order, remote_port in network order in the upper 16 bits of the u32 on
- * little-endian (so bpf_ntohl gives the port on any byte order). A macro, because the verifier
- * wants constant offsets into each context type; and every field is read before any branch,
- * or clang merges the per-family loads into one load at a computed ctx offset, which the
- * verifier rejects ("dereference of modified ctx ptr"). Evaluates to false for other families. */
-#define BL_FILL_KEY(key, ctx, L, R)                                                   \
-	({                                                                            \
-		__u32 fam__ = (ctx)->family;                                          \
-		__u32 l4__ = (ctx)->local_ip4, r4__ = (ctx)->remote_ip4;              \
-		__u32 l6__[4] = {(ctx)->local_ip6[0], (ctx)->local_ip6[1],            \
-				 (ctx)->local_ip6[2], (ctx)->local_ip6[3]};           \
-		__u32 r6__[4] = {(ctx)->remote_ip6[0], (ctx)->remote_ip6[1],          \
-				 (ctx)->remote_ip6[2], (ctx)->remote_ip6[3]};         \
-		__u32 lp__ = (ctx)->local_port, rp__ = (ctx)->remote_port;            \
-		bool ok__ = true;                                                     \
-		if (fam__ == BL_AF_INET) {                                            \
-			(key)->L##_ip[2] = bpf_htonl(0xffff);                        \
-			(key)->L##_ip[3] = l4__;                                      \
-			(key)->R##_ip[2] = bpf_htonl(0xffff);                        \
-			(key)->R##_ip[3] = r4__;                                      \
-		} else if (fam__ == BL_AF_INET6) {                                    \
-			__builtin_memcpy((key)->L##_ip, l6__, 16);                    \
-			__builtin_memcpy((key)->R##_ip, r6__, 16);                    \
-		} else {                                                              \
-			ok__ = false;                                                 \
-		}                                                                     \
-		(key)->L##_port = lp__;                                               \
-		(key)->R##_port = bpf_ntohl(rp__);                                    \
-		ok__;                                                                 \
-	})
 
 /* Every socket of the workload's cgroup enters the sockhash once it is established, on both
  * ends (active: the connecting side; passive: the accepted socket). Listening sockets never do.

@@ -17,10 +17,20 @@
 // break_key) gets SK_PASS: the skb goes to the socket's own receive path, the proxy's user
 // space sees it readable, reads it and writes it to the peer itself (counted there as
 // user-copied bytes). Nothing is dropped by the verdict.
+//
+// The same object carries sockmap-skb's relay (relay_ingress_verdict, relay_sockops): the
+// kernel's bench_sockmap "rx_verdict_ingress" path in a client/server workload. The client
+// connects to a relay socket R1, the relay connects R2 to the server. The workload's own
+// sockets (client C, server S) join `targets` through sockops in the run's cgroup; the relay
+// tells the verdict, per relay socket, whose ingress its skbs go to (`target_of`: R1 -> S,
+// R2 -> C). Each byte crosses TCP once (C -> R1 or S -> R2) and is then redirected with
+// BPF_F_INGRESS straight into the receiving workload socket's queue; R2 and R1 never send it.
+// Same gate map, conn_bytes bookkeeping and miss policy as the proxy.
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 
 #include "benchlab/bpf/splice_proxy.h"
+#include "bl_key.bpf.h"
 
 /* Test-only: look up cookie 0, which no socket has, so every skb misses. The data must still
  * arrive (through the user-space fallback) and the run must fail its engagement check. */
@@ -58,6 +68,32 @@ struct {
 	__type(value, struct bl_splice_counters);
 } counters SEC(".maps");
 
+/* Relay: the workload's sockets by their own normalised 4-tuple (filled by relay_sockops; no
+ * program attached, so entering it changes nothing for a socket but its receive path). */
+struct {
+	__uint(type, BPF_MAP_TYPE_SOCKHASH);
+	__uint(max_entries, 65536);
+	__type(key, struct bl_sock_key);
+	__type(value, __u64);
+} targets SEC(".maps");
+
+/* Relay: cookie of a relay socket -> key (in `targets`) of the socket its skbs go into. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct bl_sock_key);
+} target_of SEC(".maps");
+
+/* Relay: keys of workload sockets whose relay socket is gated (the workload's readiness
+ * barrier: its socket is in `targets` and the bytes for it will be redirected). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct bl_sock_key);
+	__type(value, __u64);
+} armed SEC(".maps");
+
 /* Atomic even though the record is per CPU: the verdict runs in softirq and also in process
  * context (backlog processing at release_sock, the proxy's SO_RCVLOWAT kick). */
 #define BL_COUNT(c, field, n) __sync_fetch_and_add(&(c)->field, (n))
@@ -90,6 +126,72 @@ int splice_proxy_verdict(struct __sk_buff *skb)
 			BL_COUNT(c, redirected_bytes, len);
 		}
 		return SK_PASS;
+	}
+	if (conn)
+		__sync_fetch_and_add(&conn->passed_bytes, len);
+	if (c) {
+		BL_COUNT(c, misses, 1);
+		BL_COUNT(c, miss_bytes, len);
+	}
+	return SK_PASS;
+}
+
+/* Every established socket of the workload's cgroup (the relay is not in it) enters `targets`. */
+SEC("sockops")
+int relay_sockops(struct bpf_sock_ops *skops)
+{
+	__u32 zero = 0;
+	struct bl_splice_counters *c = bpf_map_lookup_elem(&counters, &zero);
+	struct bl_sock_key key = {};
+
+	if (skops->op != BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB &&
+	    skops->op != BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB)
+		return 1;
+	if (!BL_FILL_KEY(&key, skops, local, remote) ||
+	    bpf_sock_hash_update(skops, &targets, &key, BPF_ANY) != 0) {
+		if (c)
+			BL_COUNT(c, insert_errors, 1);
+		return 1;
+	}
+	if (c)
+		BL_COUNT(c, inserted, 1);
+	return 1;
+}
+
+/* Runs on the relay's sockets (gate map): each skb goes into the ingress queue of the workload
+ * socket the relay named for this socket. A bare FIN is dropped (the relay forwards FINs); a
+ * socket without a target, or a target gone from `targets`, gets SK_PASS and a counted miss:
+ * the relay reads those bytes and sends them on over TCP. */
+SEC("sk_skb/stream_verdict")
+int relay_ingress_verdict(struct __sk_buff *skb)
+{
+	__u32 zero = 0;
+	struct bl_splice_counters *c = bpf_map_lookup_elem(&counters, &zero);
+	__u64 cookie = bpf_get_socket_cookie(skb);
+	__u64 lookup = break_key ? 0 : cookie;
+	__u64 len = skb->len;
+	struct bl_splice_conn *conn;
+	struct bl_sock_key *t;
+
+	if (len == 0) {
+		if (c)
+			BL_COUNT(c, empty_skbs, 1);
+		return SK_DROP;
+	}
+	conn = bpf_map_lookup_elem(&conn_bytes, &cookie);
+	t = bpf_map_lookup_elem(&target_of, &lookup);
+	if (t) {
+		struct bl_sock_key key = *t;
+
+		if (bpf_sk_redirect_hash(skb, &targets, &key, BPF_F_INGRESS) == SK_PASS) {
+			if (conn)
+				__sync_fetch_and_add(&conn->redirected_bytes, len);
+			if (c) {
+				BL_COUNT(c, redirected_skbs, 1);
+				BL_COUNT(c, redirected_bytes, len);
+			}
+			return SK_PASS;
+		}
 	}
 	if (conn)
 		__sync_fetch_and_add(&conn->passed_bytes, len);

@@ -4,6 +4,7 @@
 #include <string>
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 namespace benchlab::bpf {
 
@@ -37,5 +38,28 @@ void install_libbpf_log();
 
 // "EPERM (Operation not permitted)" for a positive or negative errno.
 std::string errno_text(int err);
+
+// A program attached to a cgroup through a bpf_link, detached and destroyed when this goes (even
+// if a forked workload child still holds a copy of the link's fd).
+class CgroupLinkAttachment {
+ public:
+  CgroupLinkAttachment() = default;
+  CgroupLinkAttachment(const CgroupLinkAttachment&) = delete;
+  CgroupLinkAttachment& operator=(const CgroupLinkAttachment&) = delete;
+  ~CgroupLinkAttachment() {
+    if (!link_) return;
+    bpf_link_detach(bpf_link__fd(link_));
+    bpf_link__destroy(link_);
+  }
+  // Attaches once; false with errno set on failure.
+  bool attach(bpf_program* prog, int cgroup_fd) {
+    if (link_) return false;
+    link_ = bpf_program__attach_cgroup(prog, cgroup_fd);
+    return link_ != nullptr;
+  }
+
+ private:
+  bpf_link* link_ = nullptr;
+};
 
 }  // namespace benchlab::bpf

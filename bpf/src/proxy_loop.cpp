@@ -6,6 +6,8 @@
 //   sockmap  the kernel moves the bytes (BPF redirect to the peer's egress); user space only
 //            reads what a verdict miss left on a socket (copy mover, counted as user-copied)
 //            and watches for EOF
+//   relay    (sockmap-skb) as sockmap, but the verdict redirects into the ingress queue of the
+//            workload socket at the far end (the peer of the proxy's other socket)
 // A source's EOF becomes shutdown(SHUT_WR) on the destination once everything before it has
 // gone out (half-close); a connection is closed when both directions have done that, or at
 // once on an error.
@@ -30,6 +32,7 @@
 #include <fmt/format.h>
 
 #include "benchlab/core/child.hpp"
+#include "benchlab/bpf/sockhash_redirect.hpp"
 #include "benchlab/bpf/splice_proxy.h"
 #include "benchlab/core/error.hpp"
 
@@ -38,6 +41,8 @@ namespace benchlab::bpf {
 namespace {
 
 constexpr int kMaxRoundsPerEvent = 16;   // per direction per wake-up, so no flow starves others
+// relay: a FIN is forwarded once the source's redirected byte count has stood still this long.
+constexpr double kRelaySettle_s = 0.02;
 
 void set_nodelay(int fd) {
   int one = 1;
@@ -83,6 +88,10 @@ struct Direction {
   uint64_t user_written = 0;             // fallback bytes user space wrote to dst
   uint64_t user_read = 0;                // fallback bytes user space read from src
   double drain_deadline = 0;
+  // relay: the workload socket src's bytes are redirected into, and the settle watch.
+  bl_sock_key target{};
+  uint64_t settle_bytes = 0;
+  double settle_since = 0;
 
   bool pending_out() const { return tail > head || in_pipe > 0; }
   bool wants_in(uint32_t cap) const {
@@ -120,7 +129,7 @@ class Proxy {
     for (;;) {
       double now = mono_now_s();
       if (now >= end) return;
-      int timeout_ms = draining_ ? 1 : int(std::min(cfg_.mode == ProxyMode::sockmap ? 20.0 : 100.0, (end - now) * 1000) + 1);
+      int timeout_ms = draining_ ? 1 : int(std::min(uses_bpf(cfg_.mode) ? 20.0 : 100.0, (end - now) * 1000) + 1);
       int n = epoll_wait(ep_, evs.data(), int(evs.size()), timeout_ms);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) throw SystemError("epoll_wait", errno);
@@ -133,7 +142,7 @@ class Proxy {
         if (c->dead) continue;
         service(*c, evs[size_t(i)].events);
       }
-      if (cfg_.mode == ProxyMode::sockmap && now >= next_miss_check_) {
+      if (uses_bpf(cfg_.mode) && now >= next_miss_check_) {
         next_miss_check_ = now + 0.02;
         check_misses();
       }
@@ -191,7 +200,7 @@ class Proxy {
       c_.connections.fetch_add(1, std::memory_order_relaxed);
       update_interest(c);
       // Anything the client sent before we got here (copy, splice) is already readable.
-      if (cfg_.mode != ProxyMode::sockmap) service(c, 0);
+      if (!uses_bpf(cfg_.mode)) service(c, 0);
     }
   }
 
@@ -229,10 +238,10 @@ class Proxy {
         d.pipe_w = p[1];
         fcntl(d.pipe_w, F_SETPIPE_SZ, int(cfg_.buffer_bytes));   // best effort (pipe-max-size)
       } else {
-        d.buf.resize(cfg_.mode == ProxyMode::sockmap ? 65536 : cfg_.buffer_bytes);
+        d.buf.resize(uses_bpf(cfg_.mode) ? 65536 : cfg_.buffer_bytes);
       }
     }
-    if (cfg_.mode == ProxyMode::sockmap) return gate(c);
+    if (uses_bpf(cfg_.mode)) return gate(c);
     return true;
   }
 
@@ -253,10 +262,15 @@ class Proxy {
       uint64_t queued = 0;
       for (auto& d : c.d) queued += uint64_t(inq_bytes(d.src));
       const bl_splice_conn zero{};
+      if (cfg_.mode == ProxyMode::relay) name_targets(c);
       for (auto& d : c.d) {
         uint64_t peer = uint64_t(d.dst);
-        if (bpf_map_update_elem(cfg_.peer_map_fd, &d.src_cookie, &peer, BPF_NOEXIST) != 0)
+        if (cfg_.mode == ProxyMode::sockmap &&
+            bpf_map_update_elem(cfg_.peer_map_fd, &d.src_cookie, &peer, BPF_NOEXIST) != 0)
           throw SystemError("peer_of update", errno);
+        if (cfg_.mode == ProxyMode::relay &&
+            bpf_map_update_elem(cfg_.target_of_fd, &d.src_cookie, &d.target, BPF_NOEXIST) != 0)
+          throw SystemError("target_of update", errno);
         if (bpf_map_update_elem(cfg_.conn_bytes_fd, &d.src_cookie, &zero, BPF_ANY) != 0)
           throw SystemError("conn_bytes update", errno);
         d.dst_handed_base = tcp_handed_bytes(d.dst);
@@ -271,6 +285,11 @@ class Proxy {
         int one = 1;
         setsockopt(d.src, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof one);
       }
+      // relay: the workload sockets' barrier opens once their bytes will be redirected.
+      const uint64_t one = 1;
+      for (auto& d : c.d)
+        if (cfg_.mode == ProxyMode::relay && bpf_map_update_elem(cfg_.armed_fd, &d.target, &one, BPF_ANY) != 0)
+          throw SystemError("armed update", errno);
       return true;
     } catch (const SystemError&) {
       c_.gate_errors.fetch_add(1, std::memory_order_relaxed);
@@ -286,10 +305,17 @@ class Proxy {
       if (d.pipe_w >= 0) ::close(d.pipe_w);
       d.pipe_r = d.pipe_w = -1;
     }
-    // Closing a socket removes it from every sockmap; the per-socket byte counts are ours.
-    if (cfg_.mode == ProxyMode::sockmap)
+    // Closing a socket removes it from every sockmap; the per-socket byte counts are ours, and
+    // so are the relay's target table entries.
+    if (uses_bpf(cfg_.mode))
       for (auto& d : c.d)
-        if (d.src_cookie) bpf_map_delete_elem(cfg_.conn_bytes_fd, &d.src_cookie);
+        if (d.src_cookie) {
+          bpf_map_delete_elem(cfg_.conn_bytes_fd, &d.src_cookie);
+          if (cfg_.mode == ProxyMode::relay) {
+            bpf_map_delete_elem(cfg_.target_of_fd, &d.src_cookie);
+            bpf_map_delete_elem(cfg_.armed_fd, &d.target);
+          }
+        }
     if (c.cfd >= 0) ::close(c.cfd);
     if (c.ufd >= 0) ::close(c.ufd);
     c.cfd = c.ufd = -1;
@@ -304,7 +330,7 @@ class Proxy {
     for (const auto& d : c.d) {
       uint32_t cap = cfg_.mode == ProxyMode::splice ? cfg_.buffer_bytes : uint32_t(d.buf.size());
       if (d.src == fd && d.wants_in(cap))
-        ev |= cfg_.mode == ProxyMode::sockmap && !fallback_ ? EPOLLRDHUP : EPOLLIN | EPOLLRDHUP;
+        ev |= uses_bpf(cfg_.mode) && !fallback_ ? EPOLLRDHUP : EPOLLIN | EPOLLRDHUP;
       if (d.dst == fd && d.pending_out()) ev |= EPOLLOUT;
     }
     return ev;
@@ -347,7 +373,7 @@ class Proxy {
 
   // proxy-sockmap: once any verdict has missed, watch every socket for fallback data.
   void check_misses() {
-    if (cfg_.mode != ProxyMode::sockmap || fallback_ || cfg_.counters_map_fd < 0) return;
+    if (!uses_bpf(cfg_.mode) || fallback_ || cfg_.counters_map_fd < 0) return;
     std::vector<bl_splice_counters> per_cpu(size_t(cfg_.ncpu));
     uint32_t zero = 0;
     if (bpf_map_lookup_elem(cfg_.counters_map_fd, &zero, per_cpu.data()) != 0) return;
@@ -371,7 +397,7 @@ class Proxy {
       progress = true;
     }
     if (d.src_eof && !d.pending_out() && !d.shut) {
-      if (cfg_.mode == ProxyMode::sockmap && !drained(d)) return progress ? 1 : 0;
+      if (uses_bpf(cfg_.mode) && !drained(d)) return progress ? 1 : 0;
       ::shutdown(d.dst, SHUT_WR);
       d.shut = true;
       progress = true;
@@ -403,9 +429,49 @@ class Proxy {
   // redirected from the source, plus the fallback bytes user space wrote? Redirected skbs are
   // sent from the peer psock's work queue, so they can still be in flight inside the kernel.
   bool drained(Direction& d) {
+    if (cfg_.mode == ProxyMode::relay) return settled(d);
     uint64_t handed = tcp_handed_bytes(d.dst) - d.dst_handed_base;
     if (handed >= kernel_view(d).redirected_bytes + d.user_written) return true;
     return waited_enough(d);
+  }
+
+  // relay, before forwarding a FIN: the redirected bytes went into the far end's psock, whose
+  // backlog holds them while that socket's receive memory is full (retrying a jiffy later)
+  // before they reach the queue its application reads. A FIN that overtakes them reads as EOF
+  // with bytes still held. Nothing outside the kernel shows that backlog (and this kernel offers
+  // no fentry or kprobe to count it), so the FIN waits until the source's redirected count has
+  // stood still for kRelaySettle_s: enough when the receiver keeps up (request/response, a
+  // reader that drains), not when a bulk sender has outrun it (see sockmap-skb in `list`).
+  bool settled(Direction& d) {
+    const uint64_t r = kernel_view(d).redirected_bytes;
+    const double now = mono_now_s();
+    if (d.settle_since == 0 || r != d.settle_bytes) {
+      d.settle_bytes = r;
+      d.settle_since = now;
+    }
+    if (now - d.settle_since >= kRelaySettle_s) {
+      d.drain_deadline = 0;
+      return true;
+    }
+    return waited_enough(d);
+  }
+
+  // relay: the workload socket each relay socket's bytes go into is the peer of the relay's
+  // other socket (d[0], from the client: the server's socket; d[1]: the client's). sockops puts
+  // it into `targets` when its handshake completes, which for the server's socket can trail our
+  // connect() by a moment: wait for both, bounded.
+  void name_targets(Conn& c) {
+    c.d[0].target = sock_key_of(c.ufd, /*peer=*/true);
+    c.d[1].target = sock_key_of(c.cfd, /*peer=*/true);
+    const double deadline = mono_now_s() + cfg_.timeout_ms / 1000.0;
+    for (auto& d : c.d) {
+      uint64_t cookie = 0;
+      while (bpf_map_lookup_elem(cfg_.targets_fd, &d.target, &cookie) != 0) {
+        if (mono_now_s() >= deadline) throw SystemError("relay: workload socket " + to_string(d.target) +
+                                                        " never entered the sockhash", ETIMEDOUT);
+        usleep(50);
+      }
+    }
   }
 
   // sockmap, when recv() says EOF: have we read every byte a verdict passed to this socket?
@@ -430,7 +496,7 @@ class Proxy {
         d.user_read += uint64_t(n);
         progress = true;
       } else if (n == 0) {
-        if (cfg_.mode == ProxyMode::sockmap && !really_eof(d)) return 0;
+        if (uses_bpf(cfg_.mode) && !really_eof(d)) return 0;
         d.src_eof = true;
         progress = true;
       } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {

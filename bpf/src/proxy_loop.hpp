@@ -46,6 +46,10 @@ struct ProxyLoopConfig {
   int gate_map_fd = -1;            // SOCKHASH with the verdict attached
   int conn_bytes_fd = -1;          // HASH cookie → bytes redirected out of that socket
   int counters_map_fd = -1;        // PERCPU_ARRAY of bl_splice_counters
+  // relay (sockmap-skb): the workload's sockets and what the verdict redirects into.
+  int targets_fd = -1;             // SOCKHASH bl_sock_key → workload socket (filled by sockops)
+  int target_of_fd = -1;           // HASH relay socket cookie → bl_sock_key in targets
+  int armed_fd = -1;               // HASH bl_sock_key → 1 once its relay socket is gated
   int ncpu = 1;                    // possible CPUs (per-CPU value count)
   int test_gate_delay_ms = 0;      // test only: let bytes queue up before gating
 };

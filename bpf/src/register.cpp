@@ -62,11 +62,11 @@ std::vector<OptionSpec> proxy_options(ProxyMode mode) {
        "TEST ONLY: client_target() returns the server itself, so the proxy carries nothing and the run "
        "must fail its engagement check", std::nullopt, std::nullopt, {}},
   };
-  if (mode != ProxyMode::sockmap)
+  if (!uses_bpf(mode))
     o.push_back({"buffer_bytes", OptionType::integer, int64_t(65536),
                  mode == ProxyMode::copy ? "user-space buffer per direction" : "pipe size per direction "
                  "(F_SETPIPE_SZ; capped by /proc/sys/fs/pipe-max-size)", 4096.0, double(16 << 20), {}});
-  if (mode == ProxyMode::sockmap)
+  if (uses_bpf(mode))
     o.push_back({"test_break_key", OptionType::boolean, false,
                  "TEST ONLY: the verdict looks up a cookie no socket has, so every skb misses and the "
                  "user-space fallback carries the data; the run must then fail its engagement check",
@@ -87,8 +87,9 @@ DatapathFactory proxy_factory(ProxyMode mode) {
     cfg.ready_timeout = std::chrono::milliseconds(ctx.options.get_int("ready_timeout_ms"));
     cfg.max_lifetime_s = ctx.options.get_number("max_lifetime_s");
     cfg.test_bypass = ctx.options.get_bool("test_bypass");
-    if (mode != ProxyMode::sockmap) cfg.buffer_bytes = uint32_t(ctx.options.get_int("buffer_bytes"));
-    if (mode == ProxyMode::sockmap) cfg.test_break_key = ctx.options.get_bool("test_break_key");
+    cfg.run_id = ctx.run_id;
+    if (!uses_bpf(mode)) cfg.buffer_bytes = uint32_t(ctx.options.get_int("buffer_bytes"));
+    if (uses_bpf(mode)) cfg.test_break_key = ctx.options.get_bool("test_break_key");
     return std::make_unique<TcpProxy>(ctx, cfg);
   };
 }
@@ -111,12 +112,29 @@ void register_bpf_datapaths(DatapathRegistry& reg) {
   });
   reg.add({
       "sockmap-skb",
-      "sk_skb stream verdict (no parser): sockops fills the same SOCKHASH; every skb TCP delivers "
-      "to a workload socket is looked up by its key and delivered through the socket's psock "
-      "ingress queue (SK_PASS; a redirect of a socket's skbs to itself stalls TCP on this kernel). "
-      "The payload still crosses TCP/IP and the link; this measures the sk_skb receive path. Miss "
-      "policy: socket not in the sockhash gets SK_PASS and a counted miss, never a drop. Fails the "
-      "run unless >=99% of received bytes went through a verdict hit.",
+      "sk_skb stream-verdict ingress redirect to the peer socket (the kernel's bench_sockmap "
+      "rx_verdict_ingress): the client connects to a relay socket in the server's namespace "
+      "(port + port_offset) whose other socket connects to the server; sockops puts the workload's "
+      "own sockets (the run's cgroup) into a SOCKHASH by 4-tuple, and a verdict on the relay's "
+      "sockets redirects every skb with BPF_F_INGRESS straight into the receiving workload socket's "
+      "queue. Each byte crosses TCP once, then the redirect; no flow control runs from the receiver "
+      "back to the sender. Readiness barrier: both workload sockets in the SOCKHASH and the relay "
+      "gated. Miss policy: SK_PASS and a counted miss; the relay then forwards the bytes over TCP "
+      "(user-copied), never a drop. Fails the run unless BPF redirected >=99% of the received bytes "
+      "and user space copied <=1%.",
+      proxy_options(ProxyMode::relay),
+      proxy_factory(ProxyMode::relay),
+      [] { return first_failure({probe_bpf, probe_cgroup_v2, probe_sockops, probe_sk_skb}); },
+      {"tcp"},
+  });
+  reg.add({
+      "sockmap-skb-pass",
+      "sk_skb stream verdict on the workload's own sockets (no relay): sockops fills a SOCKHASH; "
+      "every skb TCP delivers to a workload socket is looked up by its key and delivered through "
+      "the socket's psock ingress queue (SK_PASS; redirecting a socket's skbs to itself stalls TCP "
+      "on 6.18). The payload still crosses TCP/IP and the link; this measures the psock receive "
+      "path. Miss policy: SK_PASS and a counted miss, never a drop. Fails the run unless >=99% of "
+      "received bytes went through a verdict hit.",
       sockmap_options(),
       sockmap_factory(SockmapMode::skb),
       [] { return first_failure({probe_bpf, probe_cgroup_v2, probe_sockops, probe_sk_skb}); },

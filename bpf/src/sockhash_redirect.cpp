@@ -29,7 +29,7 @@ namespace benchlab::bpf {
 
 namespace {
 
-const char* mode_name(SockmapMode m) { return m == SockmapMode::msg ? "sockmap-msg" : "sockmap-skb"; }
+const char* mode_name(SockmapMode m) { return m == SockmapMode::msg ? "sockmap-msg" : "sockmap-skb-pass"; }
 
 }  // namespace
 
@@ -101,20 +101,10 @@ struct SockhashRedirect::State {
       if (o.destroy) o.destroy();
     }
   };
-  struct CgroupLink {
-    bpf_link* link = nullptr;
-    ~CgroupLink() {
-      if (!link) return;
-      // Detach now even if a forked workload child still holds a copy of the link's fd.
-      bpf_link_detach(bpf_link__fd(link));
-      bpf_link__destroy(link);
-    }
-  };
-
   Object obj;
   std::unique_ptr<CgroupDir> cgroup;
   MapProgAttachment verdict;
-  CgroupLink sockops;
+  CgroupLinkAttachment sockops;
 };
 
 SockhashRedirect::SockhashRedirect(const SockhashRedirectConfig& cfg)
@@ -137,9 +127,8 @@ SockhashRedirect::SockhashRedirect(const SockhashRedirectConfig& cfg)
   if (!st_->verdict.attach(prog_fd, map_fd, o.verdict_attach))
     throw_load_error(who, "attaching the verdict program to the sockhash", errno);
 
-  bpf_link* link = bpf_program__attach_cgroup(o.sockops, st_->cgroup->fd());
-  if (!link) throw_load_error(who, ("attaching sockops to " + cg_path).c_str(), errno);
-  st_->sockops.link = link;
+  if (!st_->sockops.attach(o.sockops, st_->cgroup->fd()))
+    throw_load_error(who, ("attaching sockops to " + cg_path).c_str(), errno);
 }
 
 SockhashRedirect::~SockhashRedirect() = default;

@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <cerrno>
 #include <cstring>
 
@@ -18,9 +20,12 @@
 #include <bpf/libbpf.h>
 #include <fmt/format.h>
 
+#include "benchlab/bpf/register.hpp"
+#include "benchlab/bpf/sockhash_redirect.hpp"
 #include "benchlab/bpf/splice_proxy.h"
 #include "benchlab/core/child.hpp"
 #include "benchlab/core/error.hpp"
+#include "cgroup_dir.hpp"
 #include "internal.hpp"
 #include "proxy_loop.hpp"
 #include "splice_proxy.skel.h"
@@ -32,19 +37,27 @@ const char* proxy_name(ProxyMode m) {
     case ProxyMode::copy: return "proxy-copy";
     case ProxyMode::splice: return "proxy-splice";
     case ProxyMode::sockmap: return "proxy-sockmap";
+    case ProxyMode::relay: return "sockmap-skb";
   }
   return "proxy-?";
 }
 
 namespace {
 
-[[noreturn]] void throw_load_error(const char* step, int err) {
+[[noreturn]] void throw_load_error(const char* who, const std::string& step, int err) {
   if (err < 0) err = -err;
   if (err == EPERM)
-    throw UnsupportedError(fmt::format("proxy-sockmap: {} failed: {}; needs root (CAP_BPF, CAP_NET_ADMIN)",
+    throw UnsupportedError(fmt::format("{}: {} failed: {}; needs root (CAP_BPF, CAP_NET_ADMIN)", who,
                                        step, errno_text(err)));
-  throw RunError(fmt::format("proxy-sockmap: {} failed: {} (rerun with --verbose for libbpf's log)", step,
+  throw RunError(fmt::format("{}: {} failed: {} (rerun with --verbose for libbpf's log)", who, step,
                              errno_text(err)));
+}
+
+std::string relay_cgroup_path(const std::string& run_id) {
+  if (run_id.empty() || run_id.find('/') != std::string::npos || run_id == "." || run_id == "..")
+    throw RunError("sockmap-skb: run id '" + run_id + "' cannot name a cgroup");
+  std::string base = run_id.rfind("bl-", 0) == 0 ? run_id : "bl-" + run_id;
+  return std::string(kCgroupRoot) + "/" + base + "-relay";
 }
 
 
@@ -70,6 +83,8 @@ struct TcpProxy::State {
   SharedCounters shm;
   Skeleton skel;
   MapProgAttachment verdict;
+  std::unique_ptr<CgroupDir> cgroup;   // relay: the workload's cgroup, with sockops attached
+  CgroupLinkAttachment sockops;
   int ncpu = 1;
   std::map<uint16_t, std::unique_ptr<ChildProcess>> proxies;   // by workload port
 };
@@ -83,26 +98,37 @@ TcpProxy::TcpProxy(const netns::Endpoint& server, const TcpProxyConfig& cfg)
   void* p = mmap(nullptr, sizeof(ProxySharedCounters), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) throw SystemError(name() + ": mmap of the shared counters", errno);
   st_->shm.p = new (p) ProxySharedCounters();
-  if (mode_ != ProxyMode::sockmap) return;
+  if (!uses_bpf(mode_)) return;
 
+  const char* who = proxy_name(mode_);
   install_libbpf_log();
   splice_proxy* s = splice_proxy__open();
-  if (!s) throw_load_error("opening the BPF object", errno);
+  if (!s) throw_load_error(who, "opening the BPF object", errno);
   st_->skel.s = s;
   s->rodata->break_key = cfg.test_break_key;
   // Two sockets per connection in each map. max_connections bounds each proxy; several proxies
   // (ports) share the maps, and an insertion into a full map is a counted gate error.
   uint32_t entries = std::max<uint32_t>(64, 2 * cfg.max_connections);
-  int err = bpf_map__set_max_entries(s->maps.peer_of, entries);
-  if (!err) err = bpf_map__set_max_entries(s->maps.gate, entries);
-  if (!err) err = bpf_map__set_max_entries(s->maps.conn_bytes, entries);
+  int err = 0;
+  for (bpf_map* m : {s->maps.peer_of, s->maps.gate, s->maps.conn_bytes, s->maps.targets, s->maps.target_of,
+                     s->maps.armed})
+    if (!err) err = bpf_map__set_max_entries(m, entries);
+  // Only the mode's own programs are loaded.
+  bpf_program* verdict = mode_ == ProxyMode::relay ? s->progs.relay_ingress_verdict : s->progs.splice_proxy_verdict;
+  const bool relay = mode_ == ProxyMode::relay;
+  for (bpf_program* p : {s->progs.splice_proxy_verdict, s->progs.relay_ingress_verdict, s->progs.relay_sockops})
+    if (!err) err = bpf_program__set_autoload(p, p == verdict || (relay && p != s->progs.splice_proxy_verdict));
   if (!err) err = splice_proxy__load(s);
-  if (err) throw_load_error("loading the BPF program", err);
-  int prog_fd = bpf_program__fd(s->progs.splice_proxy_verdict), gate_fd = bpf_map__fd(s->maps.gate);
-  if (!st_->verdict.attach(prog_fd, gate_fd, BPF_SK_SKB_STREAM_VERDICT))
-    throw_load_error("attaching the stream verdict to the gate sockhash", errno);
+  if (err) throw_load_error(who, "loading the BPF programs", err);
+  if (!st_->verdict.attach(bpf_program__fd(verdict), bpf_map__fd(s->maps.gate), BPF_SK_SKB_STREAM_VERDICT))
+    throw_load_error(who, "attaching the stream verdict to the gate sockhash", errno);
   st_->ncpu = libbpf_num_possible_cpus();
   if (st_->ncpu <= 0) throw SystemError("libbpf_num_possible_cpus", -st_->ncpu);
+  if (mode_ != ProxyMode::relay) return;
+  const std::string cg = relay_cgroup_path(cfg.run_id);
+  st_->cgroup = std::make_unique<CgroupDir>(cg);
+  if (!st_->sockops.attach(s->progs.relay_sockops, st_->cgroup->fd()))
+    throw_load_error(who, "attaching sockops to " + cg, errno);
 }
 
 TcpProxy::~TcpProxy() = default;
@@ -132,7 +158,10 @@ ConnectTarget TcpProxy::client_target(const netns::Endpoint& server, uint16_t po
   lc.timeout_ms = int(cfg.ready_timeout.count());
   lc.max_lifetime_s = cfg.max_lifetime_s;
   lc.counters = st_->shm.p;
-  if (mode_ == ProxyMode::sockmap) {
+  if (uses_bpf(mode_)) {
+    lc.targets_fd = bpf_map__fd(st_->skel.s->maps.targets);
+    lc.target_of_fd = bpf_map__fd(st_->skel.s->maps.target_of);
+    lc.armed_fd = bpf_map__fd(st_->skel.s->maps.armed);
     lc.peer_map_fd = bpf_map__fd(st_->skel.s->maps.peer_of);
     lc.gate_map_fd = bpf_map__fd(st_->skel.s->maps.gate);
     lc.conn_bytes_fd = bpf_map__fd(st_->skel.s->maps.conn_bytes);
@@ -154,6 +183,36 @@ ConnectTarget TcpProxy::client_target(const netns::Endpoint& server, uint16_t po
   return {server.addr, uint16_t(proxy_port)};
 }
 
+std::string TcpProxy::workload_cgroup() const { return st_->cgroup ? st_->cgroup->path() : std::string(); }
+
+// The relay's readiness barrier, in a workload process: this socket is in `targets` (by its own
+// key, with its own cookie) and the relay has gated the socket whose bytes are redirected into
+// it (`armed`). Until then the peer's bytes would take the relay's user-space fallback.
+void TcpProxy::await_socket(int fd) const {
+  if (mode_ != ProxyMode::relay) return;
+  const bl_sock_key own = sock_key_of(fd, false);
+  uint64_t cookie = 0;
+  socklen_t len = sizeof cookie;
+  if (getsockopt(fd, SOL_SOCKET, SO_COOKIE, &cookie, &len) != 0)
+    throw SystemError(name() + ": getsockopt(SO_COOKIE)", errno);
+  const int targets = bpf_map__fd(st_->skel.s->maps.targets), armed = bpf_map__fd(st_->skel.s->maps.armed);
+  const auto deadline = std::chrono::steady_clock::now() + st_->cfg.ready_timeout;
+  auto pause = std::chrono::microseconds(50);
+  bool in = false, is_armed = false;
+  for (;;) {
+    uint64_t v = 0;
+    in = bpf_map_lookup_elem(targets, &own, &v) == 0 && v == cookie;
+    is_armed = in && bpf_map_lookup_elem(armed, &own, &v) == 0;
+    if (is_armed) return;
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::microseconds(5000));
+  }
+  throw RunError(fmt::format("{}: socket {}: {} after {} ms", name(), to_string(own),
+                             in ? "in the sockhash, but its relay never armed it" : "not in the sockhash",
+                             st_->cfg.ready_timeout.count()));
+}
+
 Counters TcpProxy::read_counters() const {
   const ProxySharedCounters& s = *st_->shm.p;
   auto ld = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
@@ -165,7 +224,7 @@ Counters TcpProxy::read_counters() const {
       {"forwarded_bytes", ld(s.c2s_bytes) + ld(s.s2c_bytes)},
       {"user_copied_bytes", ld(s.user_copied_bytes)},
   };
-  if (mode_ != ProxyMode::sockmap) return c;
+  if (!uses_bpf(mode_)) return c;
   c["pre_gate_bytes"] = ld(s.pre_gate_bytes);
   c["drain_timeouts"] = ld(s.drain_timeouts);
   c["gate_errors"] = ld(s.gate_errors);
@@ -181,12 +240,18 @@ Counters TcpProxy::read_counters() const {
     sum.misses += p.misses;
     sum.miss_bytes += p.miss_bytes;
     sum.empty_skbs += p.empty_skbs;
+    sum.inserted += p.inserted;
+    sum.insert_errors += p.insert_errors;
   }
   c["redirected_skbs"] = sum.redirected_skbs;
   c["redirected_bytes"] = sum.redirected_bytes;
   c["misses"] = sum.misses;
   c["miss_bytes"] = sum.miss_bytes;
   c["empty_skbs"] = sum.empty_skbs;
+  if (mode_ == ProxyMode::relay) {
+    c["inserted"] = sum.inserted;
+    c["insert_errors"] = sum.insert_errors;
+  }
   return c;
 }
 
@@ -231,7 +296,7 @@ Engagement evaluate_proxy_engagement(ProxyMode mode, const Counters& delta, cons
   }
   // Carried bytes count both directions and the workload may count one (request/response),
   // so coverage can exceed 1; bytes in flight at the window's edges make 99%, not 100%.
-  const bool bpf = mode == ProxyMode::sockmap;
+  const bool bpf = uses_bpf(mode);
   const char* key = bpf ? "redirected_bytes" : "forwarded_bytes";
   uint64_t carried = get(delta, key);
   double coverage = double(carried) / double(received);

@@ -396,7 +396,7 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(ProxyRegistry, EntriesDeclareOptionsAndProbe) {
   bl::DatapathRegistry reg;
   blb::register_bpf_datapaths(reg);
-  for (const char* name : {"proxy-copy", "proxy-splice", "proxy-sockmap"}) {
+  for (const char* name : {"proxy-copy", "proxy-splice", "proxy-sockmap", "sockmap-skb"}) {
     const auto* e = reg.find(name);
     ASSERT_NE(e, nullptr) << name;
     EXPECT_EQ(e->traffic, std::vector<std::string>{"tcp"});

@@ -472,7 +472,7 @@ INSTANTIATE_TEST_SUITE_P(Modes, SockmapTest,
 TEST(SockmapRegistry, EntriesDeclareOptionsAndProbe) {
   bl::DatapathRegistry reg;
   blb::register_bpf_datapaths(reg);
-  for (const char* name : {"sockmap-msg", "sockmap-skb"}) {
+  for (const char* name : {"sockmap-msg", "sockmap-skb-pass"}) {
     const auto* e = reg.find(name);
     ASSERT_NE(e, nullptr) << name;
     EXPECT_EQ(e->traffic, std::vector<std::string>{"tcp"});

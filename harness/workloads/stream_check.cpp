@@ -6,7 +6,9 @@
 // another show too. Both ends are child processes placed like the load's (namespace, datapath
 // cgroup, CPU) and pass the datapath's readiness barrier for every connection before a byte
 // moves. The client writes with blocking sockets, one message per flow in turn; the server
-// drains whichever connection is readable, so neither can stall the other.
+// drains whichever connection is readable, so neither can stall the other. A flow is complete
+// when its last byte is checked; the server then closes, and the client, which never half-closes,
+// waits for that close.
 #include "benchlab/workloads/stream_check.hpp"
 
 #include <endian.h>
@@ -91,7 +93,9 @@ json server_body(ChildChannel& ch, const SockAddr& at, const Datapath& dp, uint3
   while (open) {
     for (size_t i = 0; i < flows; ++i) pfds[i] = {conns[i].done ? -1 : conns[i].fd.get(), POLLIN, 0};
     double left = deadline_s - mono_now_s();
-    if (left <= 0) throw RunError(fmt::format("payload check: timed out with {} of {} flows unfinished", open, flows));
+    if (left <= 0)
+      throw RunError(fmt::format("payload check: timed out with {} of {} flows unfinished{}", open, flows,
+                                 bad ? fmt::format(" ({} reads differed, the first at {})", bad, first) : ""));
     int n = ::poll(pfds.data(), pfds.size(), int(std::ceil(left * 1e3)));
     if (n < 0 && errno != EINTR) fail("poll", errno);
     for (size_t i = 0; n > 0 && i < flows; ++i) {
@@ -100,15 +104,10 @@ json server_body(ChildChannel& ch, const SockAddr& at, const Datapath& dp, uint3
       ssize_t r = ::recv(c.fd.get(), buf.data(), buf.size(), 0);
       if (r < 0 && (errno == EAGAIN || errno == EINTR)) continue;
       if (r < 0) fail(fmt::format("payload check: flow {}: recv", i), errno);
-      if (r == 0) {
-        if (c.got != want)
-          throw RunError(fmt::format("payload check: flow {} ended after {} of {} bytes{}", i,
-                                     c.got < kSeedBytes ? 0 : c.got - kSeedBytes, per_flow,
-                                     bad ? fmt::format(" ({} reads differed, the first at {})", bad, first) : ""));
-        c.done = true;
-        --open;
-        continue;
-      }
+      if (r == 0)
+        throw RunError(fmt::format("payload check: flow {} ended after {} of {} bytes{}", i,
+                                   c.got < kSeedBytes ? 0 : c.got - kSeedBytes, per_flow,
+                                   bad ? fmt::format(" ({} reads differed, the first at {})", bad, first) : ""));
       if (c.got + uint64_t(r) > want)
         throw RunError(fmt::format("payload check: flow {} sent more than its {} bytes", i, per_flow));
       size_t k = 0;
@@ -132,6 +131,10 @@ json server_body(ChildChannel& ch, const SockAddr& at, const Datapath& dp, uint3
         }
         c.got += len;
         bytes += len;
+      }
+      if (c.got == want) {   // complete: the client waits for our close, not we for its FIN
+        c.done = true;
+        --open;
       }
     }
   }
@@ -185,9 +188,9 @@ json client_body(ChildChannel& ch, const SockAddr& to, const Datapath& dp, uint3
       more |= sent[i] < per_flow;
     }
   }
-  for (auto& fd : fds) ::shutdown(fd.get(), SHUT_WR);
-  // Hold the connections until the server has read everything and closed its end: closing
-  // first could reset a connection with bytes still unread.
+  // No half-close: the server knows the length and closes once it has every byte. A FIN sent
+  // now could overtake bytes a datapath still holds (sockmap-skb's relay cannot order it behind
+  // its redirects), and closing first could reset a connection with bytes unread.
   for (uint32_t i = 0; i < flows; ++i) {
     uint8_t b;
     for (;;) {
@@ -233,10 +236,12 @@ StreamCheckResult run_stream_check(const WorkloadContext& ctx, uint16_t port, ui
       .ns = ctx.topo.client().ns,
       .cgroup = dp.workload_cgroup(),
       .cpu = ctx.cpus.client_cpu,
-      .body = [&](ChildChannel& ch) { return client_body(ch, to, dp, flows, bytes_per_flow, msg, deadline); },
+      // A second later than the server's: when bytes go missing the server's timeout, which
+      // names what it got, comes first.
+      .body = [&](ChildChannel& ch) { return client_body(ch, to, dp, flows, bytes_per_flow, msg, deadline + 1); },
   });
   client.await_ready(after_s(timeout_s + 1));
-  const auto end = after_s(std::max(0.0, deadline - mono_now_s()) + 1);
+  const auto end = after_s(std::max(0.0, deadline - mono_now_s()) + 2);
   json rx = server.wait(end);
   client.wait(end);
   StreamCheckResult r;

@@ -9,17 +9,21 @@
 #include <linux/types.h>
 #endif
 
-/* Per-CPU event counts of the verdict program; user space sums them over CPUs. One record
+/* Per-CPU event counts of the verdict programs (proxy-sockmap: redirect to the peer's egress;
+ * sockmap-skb's relay: redirect into the far end's ingress); user space sums them over CPUs. One record
  * fills one cache line, so CPUs never share a line. */
 struct bl_splice_counters {
-	__u64 redirected_skbs;   /* skbs handed to the peer socket's egress (bpf_sk_redirect_hash) */
+	__u64 redirected_skbs;   /* skbs redirected (bpf_sk_redirect_hash): to the peer socket's
+				  * egress (proxy-sockmap) or the far end's ingress (relay) */
 	__u64 redirected_bytes;  /* payload bytes of those */
 	__u64 misses;            /* no peer for this socket: SK_PASS to the socket's own queue,
 				  * where the proxy's user space reads and forwards it */
 	__u64 miss_bytes;        /* payload bytes of those */
 	__u64 empty_skbs;        /* skbs without payload (a bare FIN): dropped, nothing to forward;
 				  * the proxy sees the EOF and forwards the FIN itself */
-	__u64 reserved[3];
+	__u64 inserted;          /* relay only: workload sockets sockops put into `targets` */
+	__u64 insert_errors;     /* relay only: bpf_sock_hash_update failed or not IPv4/IPv6 */
+	__u64 reserved;
 } __attribute__((aligned(64)));
 
 /* Per proxied socket (conn_bytes map, key: the socket's cookie): what its verdicts did with its

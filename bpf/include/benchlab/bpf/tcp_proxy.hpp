@@ -4,6 +4,10 @@
 //   proxy-splice   user space: splice(2) socket → pipe → socket per direction
 //   proxy-sockmap  kernel: both sockets in a SOCKHASH, an sk_skb stream verdict redirects each
 //                  skb to the other socket's egress; user space never touches the bytes
+//   sockmap-skb    (ProxyMode::relay) kernel: the relay's verdict redirects each skb into the
+//                  ingress queue of the workload socket at the far end (bench_sockmap's
+//                  rx_verdict_ingress); the workload's sockets join a SOCKHASH through sockops in
+//                  a cgroup the datapath creates, and pass a readiness barrier
 // The proxy runs as a ChildProcess in the server endpoint's namespace, started on the first
 // client_target() call for a port, listening on the server's address at port + port_offset.
 // Destroying the datapath kills and reaps every proxy and (sockmap) detaches and unloads the
@@ -21,8 +25,9 @@
 
 namespace benchlab::bpf {
 
-enum class ProxyMode { copy, splice, sockmap };
-const char* proxy_name(ProxyMode m);   // "proxy-copy", "proxy-splice", "proxy-sockmap"
+enum class ProxyMode { copy, splice, sockmap, relay };
+const char* proxy_name(ProxyMode m);   // "proxy-copy", "proxy-splice", "proxy-sockmap", "sockmap-skb"
+inline bool uses_bpf(ProxyMode m) { return m == ProxyMode::sockmap || m == ProxyMode::relay; }
 
 struct TcpProxyConfig {
   ProxyMode mode = ProxyMode::copy;
@@ -32,8 +37,9 @@ struct TcpProxyConfig {
   uint32_t max_connections = 4096;      // per proxy; sockmap maps hold 2 per connection
   std::chrono::milliseconds ready_timeout{2000};   // proxy listening, upstream connect, drain
   double max_lifetime_s = 3600;         // a proxy exits by itself after this, whatever happens
+  std::string run_id;                   // relay: names the run's cgroup (bl-<run_id>-relay)
   bool test_bypass = false;             // TEST ONLY: client_target() returns the server itself
-  bool test_break_key = false;          // TEST ONLY (sockmap): every verdict lookup misses
+  bool test_break_key = false;          // TEST ONLY (sockmap, relay): every verdict lookup misses
   int test_gate_delay_ms = 0;           // TEST ONLY (sockmap): wait before gating a connection,
                                         // so bytes are queued when it is gated
 };
@@ -48,6 +54,8 @@ class TcpProxy final : public Datapath {
 
   std::string name() const override;
   ConnectTarget client_target(const netns::Endpoint& server, uint16_t port) const override;
+  std::string workload_cgroup() const override;   // relay: the run's cgroup; others: ""
+  void await_socket(int fd) const override;        // relay: in `targets` and armed; others: no-op
   Counters read_counters() const override;
   Engagement check_engagement(const Counters& delta, const WorkloadResult& r) const override;
 
@@ -69,7 +77,9 @@ class TcpProxy final : public Datapath {
 //               forwarded_bytes       c2s_bytes + s2c_bytes
 //               user_copied_bytes     bytes that crossed the proxy's user-space memory
 //                                     (copy: all of them; splice: 0; sockmap: misses' fallback)
-//   sockmap     redirected_skbs, redirected_bytes   BPF verdict: handed to the peer's egress
+//   sockmap, relay
+//               redirected_skbs, redirected_bytes   BPF verdict: handed to the peer's egress
+//                                                   (relay: into the far end's ingress)
 //               misses, miss_bytes                  BPF verdict: no peer, SK_PASS (fallback)
 //               empty_skbs            BPF verdict: bare FINs (no payload), dropped; the proxy
 //                                     forwards the FIN itself
@@ -79,13 +89,14 @@ class TcpProxy final : public Datapath {
 //                                     bytes had all reached the peer's TCP, or an EOF taken
 //                                     before every passed (missed) byte was read
 //               gate_errors           connections closed because their sockets could not
-//                                     enter the maps
+//                                     enter the maps (relay: or the workload's did not appear)
+//   relay       inserted, insert_errors   workload sockets sockops put into `targets`
 //
 // Engagement rule (also used by tests without a kernel):
 //  1. The workload received payload in the measured window (Σ bytes of non-warm-up samples).
 //  2. Carried bytes over the window ≥ 99% of those: forwarded_bytes (copy, splice) or
-//     redirected_bytes (sockmap).
-//  3. sockmap only: user_copied_bytes ≤ 1% of the bytes received — the proxy's user space
+//     redirected_bytes (sockmap, relay).
+//  3. sockmap and relay: user_copied_bytes ≤ 1% of the bytes received — the proxy's user space
 //     copied (almost) nothing.
 inline constexpr double kMinProxyCarriedShare = 0.99;
 inline constexpr double kMaxSockmapUserCopyShare = 0.01;

@@ -26,8 +26,9 @@ struct StreamCheckResult {
 
 // Sends bytes_per_flow on each of ctx.cell.flows connections to `port` on the server endpoint
 // (through ctx.datapath.client_target), writes of ctx.cell.message_size bytes, and checks them
-// at the receiver. Bounded by timeout_s. A flow that ends short or long, or a connection that
-// fails, is a RunError; corrupted bytes are counted in bad_reads (the caller fails the run).
+// at the receiver. Bounded by timeout_s. A flow that ends short, sends more, or does not finish in
+// time, or a connection that fails, is a RunError; corrupted bytes are counted in bad_reads (the
+// caller fails the run).
 StreamCheckResult run_stream_check(const WorkloadContext& ctx, uint16_t port, uint64_t bytes_per_flow,
                                    double timeout_s);
 
