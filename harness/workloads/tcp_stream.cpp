@@ -11,7 +11,7 @@
 // window (the rounding's tail) cooldown, and only those in between are measured. `extra`
 // records what iperf ran with (iperf_duration_s, interval_s). iperf starts its interval clock on the
 // server when the control handshake reaches TEST_START, just before the client starts
-// writing. Both children watch their own sockets from a helper thread and stamp
+// writing. Both children watch their own sockets from a watcher process and stamp
 // CLOCK_MONOTONIC, into a page shared with the parent, the moment payload starts to move
 // (FirstData): the server when it has received some, the client when some was acknowledged or
 // written (the client then calls ready()). Every stamp trails iperf's clock start, by one
@@ -30,7 +30,11 @@
 #include <fcntl.h>
 #include <linux/tcp.h>
 #include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -213,11 +217,11 @@ bool tcp_moved_data(bool receiving) {
   return moved;
 }
 
-// Bytes the process's main thread, where libiperf runs, has passed through read() (rchar) or
+// Bytes the iperf process `pid` (single-threaded) has passed through read() (rchar) or
 // write()/sendfile() (wchar), from /proc/<pid>/task/<pid>/io; nullopt without task I/O
-// accounting. A helper thread's own reads do not count there.
-std::optional<uint64_t> main_thread_io(bool receiving) {
-  std::string path = "/proc/" + std::to_string(::getpid()) + "/task/" + std::to_string(::getpid()) + "/io";
+// accounting. The watcher's own reads of /proc are its own process's and do not count there.
+std::optional<uint64_t> iperf_io(pid_t pid, bool receiving) {
+  std::string path = "/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/io";
   FILE* f = std::fopen(path.c_str(), "re");
   if (!f) return std::nullopt;
   const char* key = receiving ? "rchar: %llu" : "wchar: %llu";
@@ -231,21 +235,22 @@ std::optional<uint64_t> main_thread_io(bool receiving) {
 }
 
 // Has payload started to move on this end? TCP's own counters answer first on the plain stack,
-// but a sockmap datapath hands data socket to socket past them, so the main thread's I/O
+// but a sockmap datapath hands data socket to socket past them, so the iperf process's I/O
 // counters since construction answer too. Those also count iperf's control messages and the
 // 37-byte cookie each connection starts with, hence a mark that grows with the flows.
 class FirstData {
  public:
-  FirstData(bool receiving, int flows)
-      : receiving_(receiving), io_mark_(2 * kDataMark_bytes + 64 * uint64_t(flows)),
-        io_base_(main_thread_io(receiving)) {}
+  FirstData(pid_t iperf_pid, bool receiving, int flows)
+      : pid_(iperf_pid), receiving_(receiving), io_mark_(2 * kDataMark_bytes + 64 * uint64_t(flows)),
+        io_base_(iperf_io(iperf_pid, receiving)) {}
   bool operator()() const {
     if (tcp_moved_data(receiving_)) return true;
-    auto io = main_thread_io(receiving_);
+    auto io = iperf_io(pid_, receiving_);
     return io && io_base_ && *io - *io_base_ >= io_mark_;
   }
 
  private:
+  pid_t pid_;
   bool receiving_;
   uint64_t io_mark_;
   std::optional<uint64_t> io_base_;
@@ -260,29 +265,87 @@ bool poll_until(const std::function<bool()>& cond, const std::atomic<bool>& stop
   return false;
 }
 
-// The thread that watches a child's own sockets while libiperf runs on the main thread; its
-// owner stops and joins it when iperf returns. An exception from it is kept for the owner.
-class Helper {
+// What watches a child's own sockets while libiperf runs: a process, not a thread. It shares
+// the child's file descriptor table (clone with CLONE_FILES, so it sees iperf's sockets and the
+// channel to the parent) but not its memory or thread group, so the iperf process stays
+// single-threaded: glibc sends every read()/select() of a process that ever had a second thread
+// through its cancellation path, which cost the receiver 3% of its CPU at 1 KiB (measured).
+// Its owner stops and reaps it when iperf returns; an exception from it is kept for the owner in
+// the shared page.
+class Watcher {
  public:
-  explicit Helper(std::function<void(const std::atomic<bool>& stop)> fn)
-      : thread_([this, fn = std::move(fn)] {
-          try {
-            fn(stop_);
-          } catch (const std::exception& e) {
-            error_ = e.what();
-          }
-        }) {}
-  ~Helper() { stop(); }
-  void stop() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
+  using Fn = std::function<void(const std::atomic<bool>& stop)>;
+  explicit Watcher(Fn fn) : fn_(std::move(fn)) {
+    void* sh = ::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (sh == MAP_FAILED) throw SystemError("mmap", errno);
+    shared_ = new (sh) Shared;
+    stack_ = ::mmap(nullptr, kStackBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack_ == MAP_FAILED) {
+      ::munmap(shared_, sizeof(Shared));
+      throw SystemError("mmap", errno);
+    }
+    pid_ = ::clone(&Watcher::entry, static_cast<char*>(stack_) + kStackBytes, CLONE_FILES | SIGCHLD, this);
+    if (pid_ < 0) {
+      int e = errno;
+      release();
+      throw SystemError("clone", e);
+    }
   }
-  const std::string& error() const { return error_; }
+  ~Watcher() {
+    stop();
+    release();
+  }
+  Watcher(const Watcher&) = delete;
+  Watcher& operator=(const Watcher&) = delete;
+
+  // Asks it to stop, waits a moment, then kills it; reaped either way.
+  void stop() {
+    if (pid_ <= 0) return;
+    shared_->stop = true;
+    for (int i = 0; i < 200; ++i) {   // it polls every kPoll; a datapath barrier may take longer
+      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+        pid_ = -1;
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+  std::string error() const { return shared_->error; }
 
  private:
-  std::atomic<bool> stop_{false};
-  std::string error_;
-  std::thread thread_;   // last: starts after the members it uses exist
+  static constexpr size_t kStackBytes = 1 << 20;
+  struct Shared {
+    std::atomic<bool> stop{false};
+    char error[512] = {};
+  };
+  static int entry(void* arg) {
+    auto* w = static_cast<Watcher*>(arg);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    try {
+      w->fn_(w->shared_->stop);
+    } catch (const std::exception& e) {
+      std::snprintf(w->shared_->error, sizeof w->shared_->error, "%s", e.what());
+    }
+    std::fflush(nullptr);
+    ::_exit(0);
+  }
+  void release() {
+    if (stack_ && stack_ != MAP_FAILED) ::munmap(stack_, kStackBytes);
+    if (shared_) {
+      shared_->~Shared();
+      ::munmap(shared_, sizeof(Shared));
+    }
+    stack_ = nullptr;
+    shared_ = nullptr;
+  }
+
+  Fn fn_;
+  Shared* shared_ = nullptr;
+  void* stack_ = nullptr;
+  pid_t pid_ = -1;
 };
 
 // The datapath's readiness barrier for every connection this process holds. Runs during the
@@ -350,10 +413,11 @@ json server_body(ChildChannel& ch, const StreamParams& p, const Datapath& dp, St
 
   // libiperf opens its listening socket inside iperf_run_server: report ready once it is
   // there, then stamp the first data and hold the datapath to its readiness barrier.
-  Helper helper([&](const std::atomic<bool>& stop) {
+  const pid_t self = ::getpid();
+  Watcher helper([&](const std::atomic<bool>& stop) {
     if (!poll_until([&] { return listening_on(p.port); }, stop)) return;
     ch.ready();
-    FirstData first(true, p.flows);   // counted from here: the control channel has not spoken yet
+    FirstData first(self, true, p.flows);   // counted from here: the control channel has not spoken yet
     if (!poll_until(std::cref(first), stop)) return;
     stamps->server_received.store(mono_now_s());
     await_datapath(dp);
@@ -377,8 +441,8 @@ json client_body(ChildChannel& ch, const StreamParams& p, const Datapath& dp, St
   iperf_set_test_connect_timeout(t.get(), kConnectTimeout_ms);
   iperf_set_test_zerocopy(t.get(), p.zerocopy ? 1 : 0);
 
-  FirstData first(false, p.flows);
-  Helper helper([&](const std::atomic<bool>& stop) {
+  FirstData first(::getpid(), false, p.flows);
+  Watcher helper([&](const std::atomic<bool>& stop) {
     if (!poll_until(std::cref(first), stop)) return;
     stamps->client_acked.store(mono_now_s());
     ch.ready();
