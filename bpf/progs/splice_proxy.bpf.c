@@ -85,6 +85,16 @@ struct {
 	__type(value, struct bl_sock_key);
 } target_of SEC(".maps");
 
+/* Relay: set to 1 by the relay when the host runs short of memory. The kernel holds whatever a
+ * bulk sender pushes past a receiver that cannot keep up (nothing flows back to slow the
+ * sender), so from then on skbs take the miss path: TCP, with its flow control. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} guard SEC(".maps");
+
 /* Relay: keys of workload sockets whose relay socket is gated (the workload's readiness
  * barrier: its socket is in `targets` and the bytes for it will be redirected). */
 struct {
@@ -172,6 +182,7 @@ int relay_ingress_verdict(struct __sk_buff *skb)
 	__u64 len = skb->len;
 	struct bl_splice_conn *conn;
 	struct bl_sock_key *t;
+	__u32 *tripped;
 
 	if (len == 0) {
 		if (c)
@@ -180,7 +191,8 @@ int relay_ingress_verdict(struct __sk_buff *skb)
 	}
 	conn = bpf_map_lookup_elem(&conn_bytes, &cookie);
 	t = bpf_map_lookup_elem(&target_of, &lookup);
-	if (t) {
+	tripped = bpf_map_lookup_elem(&guard, &zero);
+	if (t && !(tripped && *tripped)) {
 		struct bl_sock_key key = *t;
 
 		if (bpf_sk_redirect_hash(skb, &targets, &key, BPF_F_INGRESS) == SK_PASS) {

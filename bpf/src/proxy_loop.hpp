@@ -27,6 +27,7 @@ struct alignas(64) ProxySharedCounters {
   std::atomic<uint64_t> pre_gate_bytes{0};
   std::atomic<uint64_t> drain_timeouts{0};
   std::atomic<uint64_t> gate_errors{0};
+  std::atomic<uint64_t> memory_guard_trips{0};   // relay: redirects stopped for lack of memory
 };
 static_assert(std::atomic<uint64_t>::is_always_lock_free, "shared counters must be lock-free");
 
@@ -50,6 +51,8 @@ struct ProxyLoopConfig {
   int targets_fd = -1;             // SOCKHASH bl_sock_key → workload socket (filled by sockops)
   int target_of_fd = -1;           // HASH relay socket cookie → bl_sock_key in targets
   int armed_fd = -1;               // HASH bl_sock_key → 1 once its relay socket is gated
+  int guard_fd = -1;               // ARRAY[1]: 1 stops every redirect (memory guard)
+  double memory_floor = 0.25;      // trip the guard when MemAvailable < this share of MemTotal
   int ncpu = 1;                    // possible CPUs (per-CPU value count)
   int test_gate_delay_ms = 0;      // test only: let bytes queue up before gating
 };

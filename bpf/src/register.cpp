@@ -66,6 +66,11 @@ std::vector<OptionSpec> proxy_options(ProxyMode mode) {
     o.push_back({"buffer_bytes", OptionType::integer, int64_t(65536),
                  mode == ProxyMode::copy ? "user-space buffer per direction" : "pipe size per direction "
                  "(F_SETPIPE_SZ; capped by /proc/sys/fs/pipe-max-size)", 4096.0, double(16 << 20), {}});
+  if (mode == ProxyMode::relay)
+    o.push_back({"memory_floor_pct", OptionType::number, 25.0,
+                 "memory guard: when MemAvailable falls below this % of MemTotal the relay stops redirecting "
+                 "(TCP and its flow control carry the rest) and the run fails; the kernel keeps whatever a bulk "
+                 "sender pushes past the receiver (~0.4 GB per second of load measured here)", 0.0, 100.0, {}});
   if (uses_bpf(mode))
     o.push_back({"test_break_key", OptionType::boolean, false,
                  "TEST ONLY: the verdict looks up a cookie no socket has, so every skb misses and the "
@@ -90,6 +95,7 @@ DatapathFactory proxy_factory(ProxyMode mode) {
     cfg.run_id = ctx.run_id;
     if (!uses_bpf(mode)) cfg.buffer_bytes = uint32_t(ctx.options.get_int("buffer_bytes"));
     if (uses_bpf(mode)) cfg.test_break_key = ctx.options.get_bool("test_break_key");
+    if (mode == ProxyMode::relay) cfg.memory_floor = ctx.options.get_number("memory_floor_pct") / 100.0;
     return std::make_unique<TcpProxy>(ctx, cfg);
   };
 }

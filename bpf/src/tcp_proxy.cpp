@@ -162,6 +162,8 @@ ConnectTarget TcpProxy::client_target(const netns::Endpoint& server, uint16_t po
     lc.targets_fd = bpf_map__fd(st_->skel.s->maps.targets);
     lc.target_of_fd = bpf_map__fd(st_->skel.s->maps.target_of);
     lc.armed_fd = bpf_map__fd(st_->skel.s->maps.armed);
+    lc.guard_fd = bpf_map__fd(st_->skel.s->maps.guard);
+    lc.memory_floor = cfg.memory_floor;
     lc.peer_map_fd = bpf_map__fd(st_->skel.s->maps.peer_of);
     lc.gate_map_fd = bpf_map__fd(st_->skel.s->maps.gate);
     lc.conn_bytes_fd = bpf_map__fd(st_->skel.s->maps.conn_bytes);
@@ -249,6 +251,7 @@ Counters TcpProxy::read_counters() const {
   c["miss_bytes"] = sum.miss_bytes;
   c["empty_skbs"] = sum.empty_skbs;
   if (mode_ == ProxyMode::relay) {
+    c["memory_guard_trips"] = ld(s.memory_guard_trips);
     c["inserted"] = sum.inserted;
     c["insert_errors"] = sum.insert_errors;
   }
@@ -297,6 +300,14 @@ Engagement evaluate_proxy_engagement(ProxyMode mode, const Counters& delta, cons
   // Carried bytes count both directions and the workload may count one (request/response),
   // so coverage can exceed 1; bytes in flight at the window's edges make 99%, not 100%.
   const bool bpf = uses_bpf(mode);
+  if (uint64_t trips = get(delta, "memory_guard_trips")) {
+    e.ok = false;
+    e.carried_share = 0;
+    e.message = fmt::format("{}: the relay stopped redirecting ({} time(s)) because the host ran short of memory: "
+                            "the kernel was holding what the sender pushed past the receiver; shorten the "
+                            "bulk load or lower its rate", who, trips);
+    return e;
+  }
   const char* key = bpf ? "redirected_bytes" : "forwarded_bytes";
   uint64_t carried = get(delta, key);
   double coverage = double(carried) / double(received);

@@ -217,6 +217,26 @@ TEST(Relay, BrokenKeyStillDeliversButFailsEngagement) {
   EXPECT_FALSE(e.ok);
 }
 
+// The memory guard: with the floor at 100% of MemTotal it trips at its first check; redirects
+// stop, TCP carries the rest (nothing lost), and the run fails with the reason.
+TEST(Relay, MemoryGuardStopsRedirectsAndFailsTheRun) {
+  REQUIRE_ROOT();
+  auto topo = nn::make_loopback({.family = nn::Family::ipv4, .mtu = 1500, .run_id = id("g")});
+  auto cfg = relay_config(id("rg"));
+  cfg.memory_floor = 1.0;
+  blb::TcpProxy dp(topo->server(), cfg);
+  Outcome o = ping_pong(*topo, dp);
+  auto d = dp.read_counters();
+  auto e = dp.check_engagement(d, result_of(o));
+  std::printf("  %s\n  %s\n", e.message.c_str(), dump(d).c_str());
+  EXPECT_EQ(o.errors, 0u);
+  EXPECT_EQ(o.server_got, kRounds * kMsg);
+  EXPECT_GE(d["memory_guard_trips"], 1u);
+  EXPECT_GT(d["miss_bytes"], 0u);
+  EXPECT_FALSE(e.ok);
+  EXPECT_NE(e.message.find("short of memory"), std::string::npos) << e.message;
+}
+
 TEST(Relay, SocketsOutsideTheCgroupFailTheBarrierClearly) {
   REQUIRE_ROOT();
   auto topo = nn::make_loopback({.family = nn::Family::ipv4, .mtu = 1500, .run_id = id("d")});

@@ -38,6 +38,7 @@ struct TcpProxyConfig {
   std::chrono::milliseconds ready_timeout{2000};   // proxy listening, upstream connect, drain
   double max_lifetime_s = 3600;         // a proxy exits by itself after this, whatever happens
   std::string run_id;                   // relay: names the run's cgroup (bl-<run_id>-relay)
+  double memory_floor = 0.25;           // relay: stop redirecting below this share of MemAvailable
   bool test_bypass = false;             // TEST ONLY: client_target() returns the server itself
   bool test_break_key = false;          // TEST ONLY (sockmap, relay): every verdict lookup misses
   int test_gate_delay_ms = 0;           // TEST ONLY (sockmap): wait before gating a connection,
@@ -91,6 +92,8 @@ class TcpProxy final : public Datapath {
 //               gate_errors           connections closed because their sockets could not
 //                                     enter the maps (relay: or the workload's did not appear)
 //   relay       inserted, insert_errors   workload sockets sockops put into `targets`
+//               memory_guard_trips    times a relay stopped redirecting because MemAvailable fell
+//                                     below memory_floor of MemTotal (the run then fails)
 //
 // Engagement rule (also used by tests without a kernel):
 //  1. The workload received payload in the measured window (Σ bytes of non-warm-up samples).
