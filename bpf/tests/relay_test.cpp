@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -76,7 +77,8 @@ struct Outcome {
 // Server answers kRounds requests; client sends them and checks each answer. Both call the
 // datapath's barrier on their connected socket first. `in_cgroup` false leaves both outside the
 // datapath's cgroup (sockops never sees them).
-Outcome ping_pong(const nn::Topology& topo, const blb::TcpProxy& dp, bool in_cgroup = true) {
+Outcome ping_pong(const nn::Topology& topo, const blb::TcpProxy& dp, bool in_cgroup = true,
+                  bool dual_stack_server = false) {
   auto deadline = bl::Clock::now() + std::chrono::seconds(30);
   const nn::Endpoint& ep = topo.server();
   const std::string cg = in_cgroup ? dp.workload_cgroup() : "";
@@ -85,9 +87,17 @@ Outcome ping_pong(const nn::Topology& topo, const blb::TcpProxy& dp, bool in_cgr
       .body = [&](bl::ChildChannel& ch) -> nlohmann::json {
         socklen_t len;
         auto at = nn::to_sockaddr(ep.addr, kPort, &len);
+        if (dual_stack_server) {   // "::": IPv4 peers arrive as IPv4-mapped IPv6 (::ffff:a.b.c.d)
+          sockaddr_in6 any{};
+          any.sin6_family = AF_INET6;
+          any.sin6_port = htons(kPort);
+          std::memcpy(&at, &any, sizeof any);
+          len = sizeof any;
+        }
         int l = ::socket(at.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        int one = 1;
+        int one = 1, zero = 0;
         setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (dual_stack_server) setsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
         if (::bind(l, reinterpret_cast<sockaddr*>(&at), len) != 0 || ::listen(l, 4) != 0)
           throw bl::SystemError("bind/listen", errno);
         ch.ready();
@@ -199,6 +209,23 @@ TEST_P(RelayTest, RedirectsIntoThePeersIngressBothWays) {
 
 INSTANTIATE_TEST_SUITE_P(Families, RelayTest, ::testing::Values(nn::Family::ipv4, nn::Family::ipv6),
                          [](const auto& i) { return i.param == nn::Family::ipv4 ? "loopback_ipv4" : "veth_ipv6"; });
+
+// A server listening on "::" gets the relay's IPv4 connection as an IPv4-mapped IPv6 socket;
+// keys are normalised (IPv4 as ::ffff:a.b.c.d), so the relay still finds it.
+TEST(Relay, V4MappedServerSocketIsRedirected) {
+  REQUIRE_ROOT();
+  auto topo = nn::make_loopback({.family = nn::Family::ipv4, .mtu = 1500, .run_id = id("m")});
+  blb::TcpProxy dp(topo->server(), relay_config(id("rm")));
+  Outcome o = ping_pong(*topo, dp, /*in_cgroup=*/true, /*dual_stack_server=*/true);
+  auto d = dp.read_counters();
+  auto e = dp.check_engagement(d, result_of(o));
+  std::printf("  %s\n", e.message.c_str());
+  EXPECT_EQ(o.errors, 0u);
+  EXPECT_EQ(d["inserted"], 2u) << dump(d);
+  EXPECT_GE(d["redirected_bytes"], 2 * kRounds * kMsg) << dump(d);
+  EXPECT_EQ(d["misses"], 0u) << dump(d);
+  EXPECT_TRUE(e.ok) << e.message;
+}
 
 TEST(Relay, BrokenKeyStillDeliversButFailsEngagement) {
   REQUIRE_ROOT();
