@@ -108,6 +108,23 @@ struct {
  * context (backlog processing at release_sock, the proxy's SO_RCVLOWAT kick). */
 #define BL_COUNT(c, field, n) __sync_fetch_and_add(&(c)->field, (n))
 
+/* Books one skb's verdict, per connection (for the proxy's FIN drain) and per CPU: redirected,
+ * or passed to the socket's own queue as a counted miss. Either way the skb goes on: SK_PASS. */
+static __always_inline int bl_book(struct bl_splice_counters *c, struct bl_splice_conn *conn, __u64 len,
+				   bool redirected)
+{
+	if (conn)
+		__sync_fetch_and_add(redirected ? &conn->redirected_bytes : &conn->passed_bytes, len);
+	if (c && redirected) {
+		BL_COUNT(c, redirected_skbs, 1);
+		BL_COUNT(c, redirected_bytes, len);
+	} else if (c) {
+		BL_COUNT(c, misses, 1);
+		BL_COUNT(c, miss_bytes, len);
+	}
+	return SK_PASS;
+}
+
 SEC("sk_skb/stream_verdict")
 int splice_proxy_verdict(struct __sk_buff *skb)
 {
@@ -128,22 +145,7 @@ int splice_proxy_verdict(struct __sk_buff *skb)
 		return SK_DROP;
 	}
 	conn = bpf_map_lookup_elem(&conn_bytes, &cookie);
-	if (bpf_sk_redirect_hash(skb, &peer_of, &key, 0) == SK_PASS) {
-		if (conn)
-			__sync_fetch_and_add(&conn->redirected_bytes, len);
-		if (c) {
-			BL_COUNT(c, redirected_skbs, 1);
-			BL_COUNT(c, redirected_bytes, len);
-		}
-		return SK_PASS;
-	}
-	if (conn)
-		__sync_fetch_and_add(&conn->passed_bytes, len);
-	if (c) {
-		BL_COUNT(c, misses, 1);
-		BL_COUNT(c, miss_bytes, len);
-	}
-	return SK_PASS;
+	return bl_book(c, conn, len, bpf_sk_redirect_hash(skb, &peer_of, &key, 0) == SK_PASS);
 }
 
 /* Every established socket of the workload's cgroup (the relay is not in it) enters `targets`. */
@@ -195,23 +197,10 @@ int relay_ingress_verdict(struct __sk_buff *skb)
 	if (t && !(tripped && *tripped)) {
 		struct bl_sock_key key = *t;
 
-		if (bpf_sk_redirect_hash(skb, &targets, &key, BPF_F_INGRESS) == SK_PASS) {
-			if (conn)
-				__sync_fetch_and_add(&conn->redirected_bytes, len);
-			if (c) {
-				BL_COUNT(c, redirected_skbs, 1);
-				BL_COUNT(c, redirected_bytes, len);
-			}
-			return SK_PASS;
-		}
+		if (bpf_sk_redirect_hash(skb, &targets, &key, BPF_F_INGRESS) == SK_PASS)
+			return bl_book(c, conn, len, true);
 	}
-	if (conn)
-		__sync_fetch_and_add(&conn->passed_bytes, len);
-	if (c) {
-		BL_COUNT(c, misses, 1);
-		BL_COUNT(c, miss_bytes, len);
-	}
-	return SK_PASS;
+	return bl_book(c, conn, len, false);
 }
 
 char LICENSE[] SEC("license") = "GPL";

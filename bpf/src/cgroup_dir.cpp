@@ -11,10 +11,18 @@
 #include <thread>
 #include <vector>
 
+#include "benchlab/bpf/register.hpp"
 #include "benchlab/core/error.hpp"
 #include "internal.hpp"
 
 namespace benchlab::bpf {
+
+std::string run_cgroup_path(const std::string& run_id, const std::string& suffix, const std::string& who) {
+  if (run_id.empty() || run_id.find('/') != std::string::npos || run_id == "." || run_id == "..")
+    throw RunError(who + ": run id '" + run_id + "' cannot name a cgroup");
+  std::string base = run_id.rfind("bl-", 0) == 0 ? run_id : "bl-" + run_id;
+  return std::string(kCgroupRoot) + "/" + base + "-" + suffix;
+}
 
 CgroupDir::CgroupDir(std::string path) : path_(std::move(path)) {
   if (::mkdir(path_.c_str(), 0755) != 0) {

@@ -5,6 +5,11 @@
 
 namespace benchlab::bpf {
 
+// The cgroup a run's datapath creates for its workload: <root>/bl-<run_id>-<suffix> (run ids
+// may already carry the "bl-" prefix). Throws RunError, naming `who`, for a run id that cannot
+// name a directory.
+std::string run_cgroup_path(const std::string& run_id, const std::string& suffix, const std::string& who);
+
 class CgroupDir {
  public:
   // mkdir(path) under a cgroup v2 mount; throws RunError if it exists (a crashed run's leftover,

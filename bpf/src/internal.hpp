@@ -1,7 +1,15 @@
 // Helpers shared by this folder's sources; not part of benchlab_bpf's public interface.
 #pragma once
 
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <functional>
 #include <string>
+#include <thread>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -38,6 +46,22 @@ void install_libbpf_log();
 
 // "EPERM (Operation not permitted)" for a positive or negative errno.
 std::string errno_text(int err);
+
+// A socket's cookie (SO_COOKIE): what a user-space lookup of a sockhash returns for it.
+uint64_t socket_cookie(int fd, const std::string& who);
+
+// The readiness barriers' wait: calls `ready` until it holds (true) or `timeout` has passed
+// (false), sleeping 50 µs at first and doubling up to 5 ms between tries.
+inline bool poll_with_backoff(const std::function<bool()>& ready, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto pause = std::chrono::microseconds(50);
+  for (;;) {
+    if (ready()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::microseconds(5000));
+  }
+}
 
 // A program attached to a cgroup through a bpf_link, detached and destroyed when this goes (even
 // if a forked workload child still holds a copy of the link's fd).

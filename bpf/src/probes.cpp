@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 
 #include "benchlab/bpf/register.hpp"
+#include "benchlab/core/error.hpp"
 #include "internal.hpp"
 #include "probe.skel.h"
 
@@ -20,6 +21,13 @@ std::string errno_text(int err) {
   if (err < 0) err = -err;
   const char* name = strerrorname_np(err);
   return std::string(name ? name : "errno " + std::to_string(err)) + " (" + std::strerror(err) + ")";
+}
+
+uint64_t socket_cookie(int fd, const std::string& who) {
+  uint64_t cookie = 0;
+  socklen_t len = sizeof cookie;
+  if (getsockopt(fd, SOL_SOCKET, SO_COOKIE, &cookie, &len) != 0) throw SystemError(who + ": getsockopt(SO_COOKIE)", errno);
+  return cookie;
 }
 
 Support probe_bpf() {

@@ -84,13 +84,6 @@ LoadedObject load(const char* who, Skel* (*open)(const bpf_object_open_opts*), i
   return o;
 }
 
-std::string cgroup_name(const std::string& run_id) {
-  if (run_id.empty() || run_id.find('/') != std::string::npos || run_id == "." || run_id == "..")
-    throw RunError("sockmap: run id '" + run_id + "' cannot name a cgroup");
-  std::string base = run_id.rfind("bl-", 0) == 0 ? run_id : "bl-" + run_id;
-  return base + "-sockmap";
-}
-
 }  // namespace
 
 // Members in attach order; C++ destroys them in reverse, which is the teardown order.
@@ -110,7 +103,7 @@ struct SockhashRedirect::State {
 SockhashRedirect::SockhashRedirect(const SockhashRedirectConfig& cfg)
     : mode_(cfg.mode), await_timeout_(cfg.await_timeout), st_(std::make_unique<State>()) {
   const char* who = mode_name(mode_);
-  std::string cg_path = std::string(kCgroupRoot) + "/" + cgroup_name(cfg.run_id);
+  std::string cg_path = run_cgroup_path(cfg.run_id, "sockmap", "sockmap");
   if (mode_ == SockmapMode::msg)
     st_->obj.o = load<sockmap_msg>(who, sockmap_msg__open_opts, sockmap_msg__load, sockmap_msg__destroy,
                                    cfg, [](sockmap_msg* s) { return s->progs.sockmap_msg_verdict; },
@@ -171,27 +164,21 @@ Counters SockhashRedirect::read_counters() const {
 void SockhashRedirect::await_socket(int fd) const {
   bl_sock_key own = sock_key_of(fd, false);
   bl_sock_key peer = reversed(own);
-  uint64_t cookie = 0;
-  socklen_t len = sizeof cookie;
-  if (getsockopt(fd, SOL_SOCKET, SO_COOKIE, &cookie, &len) != 0)
-    throw SystemError(name() + ": getsockopt(SO_COOKIE)", errno);
+  const uint64_t cookie = socket_cookie(fd, name());
 
   // The sockhash is the truth: a user-space lookup returns the socket's cookie. (bpftool map
   // dump shows no entries for a sockhash, so it cannot be used to check this by hand.)
-  int map_fd = sockhash_fd();
-  auto deadline = std::chrono::steady_clock::now() + await_timeout_;
-  auto pause = std::chrono::microseconds(100);
-  bool own_in = false, peer_in = false;
-  for (;;) {
-    uint64_t v = 0;
-    own_in = bpf_map_lookup_elem(map_fd, &own, &v) == 0 && v == cookie;
-    // The peer must be there too, or this socket's first messages would miss.
-    peer_in = own_in && bpf_map_lookup_elem(map_fd, &peer, &v) == 0;
-    if (own_in && peer_in) return;
-    if (std::chrono::steady_clock::now() >= deadline) break;
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::microseconds(10000));
-  }
+  const int map_fd = sockhash_fd();
+  bool own_in = false;
+  if (poll_with_backoff(
+          [&] {
+            uint64_t v = 0;
+            own_in = bpf_map_lookup_elem(map_fd, &own, &v) == 0 && v == cookie;
+            // The peer must be there too, or this socket's first messages would miss.
+            return own_in && bpf_map_lookup_elem(map_fd, &peer, &v) == 0;
+          },
+          std::chrono::duration_cast<std::chrono::milliseconds>(await_timeout_)))
+    return;
   double secs = std::chrono::duration<double>(await_timeout_).count();
   throw RunError(fmt::format("{}: {}socket {}: not in sockhash after {:g} s", name(),
                              own_in ? "peer of " : "", to_string(own), secs));

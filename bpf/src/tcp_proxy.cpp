@@ -53,14 +53,6 @@ namespace {
                              errno_text(err)));
 }
 
-std::string relay_cgroup_path(const std::string& run_id) {
-  if (run_id.empty() || run_id.find('/') != std::string::npos || run_id == "." || run_id == "..")
-    throw RunError("sockmap-skb: run id '" + run_id + "' cannot name a cgroup");
-  std::string base = run_id.rfind("bl-", 0) == 0 ? run_id : "bl-" + run_id;
-  return std::string(kCgroupRoot) + "/" + base + "-relay";
-}
-
-
 }  // namespace
 
 // Members in creation order; C++ destroys them in reverse, which is the teardown order.
@@ -125,7 +117,7 @@ TcpProxy::TcpProxy(const netns::Endpoint& server, const TcpProxyConfig& cfg)
   st_->ncpu = libbpf_num_possible_cpus();
   if (st_->ncpu <= 0) throw SystemError("libbpf_num_possible_cpus", -st_->ncpu);
   if (mode_ != ProxyMode::relay) return;
-  const std::string cg = relay_cgroup_path(cfg.run_id);
+  const std::string cg = run_cgroup_path(cfg.run_id, "relay", who);
   st_->cgroup = std::make_unique<CgroupDir>(cg);
   if (!st_->sockops.attach(s->progs.relay_sockops, st_->cgroup->fd()))
     throw_load_error(who, "attaching sockops to " + cg, errno);
@@ -193,23 +185,17 @@ std::string TcpProxy::workload_cgroup() const { return st_->cgroup ? st_->cgroup
 void TcpProxy::await_socket(int fd) const {
   if (mode_ != ProxyMode::relay) return;
   const bl_sock_key own = sock_key_of(fd, false);
-  uint64_t cookie = 0;
-  socklen_t len = sizeof cookie;
-  if (getsockopt(fd, SOL_SOCKET, SO_COOKIE, &cookie, &len) != 0)
-    throw SystemError(name() + ": getsockopt(SO_COOKIE)", errno);
+  const uint64_t cookie = socket_cookie(fd, name());
   const int targets = bpf_map__fd(st_->skel.s->maps.targets), armed = bpf_map__fd(st_->skel.s->maps.armed);
-  const auto deadline = std::chrono::steady_clock::now() + st_->cfg.ready_timeout;
-  auto pause = std::chrono::microseconds(50);
-  bool in = false, is_armed = false;
-  for (;;) {
-    uint64_t v = 0;
-    in = bpf_map_lookup_elem(targets, &own, &v) == 0 && v == cookie;
-    is_armed = in && bpf_map_lookup_elem(armed, &own, &v) == 0;
-    if (is_armed) return;
-    if (std::chrono::steady_clock::now() >= deadline) break;
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::microseconds(5000));
-  }
+  bool in = false;
+  if (poll_with_backoff(
+          [&] {
+            uint64_t v = 0;
+            in = bpf_map_lookup_elem(targets, &own, &v) == 0 && v == cookie;
+            return in && bpf_map_lookup_elem(armed, &own, &v) == 0;
+          },
+          st_->cfg.ready_timeout))
+    return;
   throw RunError(fmt::format("{}: socket {}: {} after {} ms", name(), to_string(own),
                              in ? "in the sockhash, but its relay never armed it" : "not in the sockhash",
                              st_->cfg.ready_timeout.count()));

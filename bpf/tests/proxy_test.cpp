@@ -26,6 +26,7 @@
 #include "benchlab/core/child.hpp"
 #include "benchlab/core/error.hpp"
 #include "benchlab/netns/topology.hpp"
+#include "test_util.hpp"
 
 namespace bl = benchlab;
 namespace blb = benchlab::bpf;
@@ -33,23 +34,14 @@ namespace nn = benchlab::netns;
 
 namespace {
 
+using benchlab::bpf::testing::dump;
+using benchlab::bpf::testing::minus;
+using benchlab::bpf::testing::output_of;
+
 constexpr size_t kBytes = 4u << 20;   // per connection, client → server (and echoed back)
 constexpr int kConns = 3;
 constexpr uint16_t kPort = 5400;
 constexpr uint8_t kGreeting = 0x5a;
-
-#define REQUIRE_ROOT() \
-  if (geteuid() != 0) GTEST_SKIP() << "needs root: loads BPF, creates namespaces"
-
-std::string run(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  pclose(p);
-  return out;
-}
 
 uint8_t pattern(int conn, size_t i) { return uint8_t(i * 131 + size_t(conn) * 7 + (i >> 12)); }
 
@@ -223,25 +215,8 @@ Transfer transfer(const nn::Topology& topo, const blb::TcpProxy& dp, bool await_
   return t;
 }
 
-bl::Counters minus(const bl::Counters& a, const bl::Counters& b) {
-  bl::Counters d;
-  for (const auto& [k, v] : a) d[k] = v - (b.count(k) ? b.at(k) : 0);
-  return d;
-}
-
-std::string dump(const bl::Counters& c) {
-  std::string s;
-  for (const auto& [k, v] : c) s += k + "=" + std::to_string(v) + " ";
-  return s;
-}
-
 bl::WorkloadResult result_of(const Transfer& t) {
-  bl::WorkloadResult r;
-  bl::IntervalSample s;
-  s.duration_s = 1;
-  s.bytes = t.server_got + t.client_got;
-  r.samples.push_back(s);
-  return r;
+  return benchlab::bpf::testing::one_sample(t.server_got + t.client_got);
 }
 
 enum class Topo { loopback, veth };
@@ -367,8 +342,9 @@ TEST_P(ProxyTest, TeardownLeavesNothingBehind) {
     pids = dp.proxy_pids();
     ASSERT_EQ(pids.size(), 1u);
     EXPECT_EQ(::kill(pids[0], 0), 0);
-    if (GetParam().mode == blb::ProxyMode::sockmap)
-      EXPECT_NE(run("bpftool prog show").find("splice_proxy_ve"), std::string::npos);
+    if (GetParam().mode == blb::ProxyMode::sockmap) {
+      EXPECT_NE(output_of("bpftool prog show").find("splice_proxy_ve"), std::string::npos);
+    }
   }
   for (int pid : pids) {
     errno = 0;
@@ -380,7 +356,7 @@ TEST_P(ProxyTest, TeardownLeavesNothingBehind) {
   // Psocks drop their program references from an RCU work item after the sockets close.
   bool gone = false;
   for (int i = 0; i < 100 && !gone; ++i) {
-    gone = run("bpftool prog show").find("splice_proxy_ve") == std::string::npos;
+    gone = output_of("bpftool prog show").find("splice_proxy_ve") == std::string::npos;
     if (!gone) usleep(20000);
   }
   EXPECT_TRUE(gone) << "verdict program still loaded 2 s after teardown";

@@ -22,6 +22,7 @@
 #include "benchlab/core/child.hpp"
 #include "benchlab/core/error.hpp"
 #include "benchlab/netns/topology.hpp"
+#include "test_util.hpp"
 
 namespace bl = benchlab;
 namespace blb = benchlab::bpf;
@@ -29,22 +30,13 @@ namespace nn = benchlab::netns;
 
 namespace {
 
+using benchlab::bpf::testing::dump;
+using benchlab::bpf::testing::minus;
+using benchlab::bpf::testing::output_of;
+
 constexpr uint16_t kPort = 5600;
 constexpr size_t kMsg = 3000;    // bytes per request and per response
 constexpr int kRounds = 2000;
-
-#define REQUIRE_ROOT() \
-  if (geteuid() != 0) GTEST_SKIP() << "needs root: loads BPF, creates namespaces and cgroups"
-
-std::string sh(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  pclose(p);
-  return out;
-}
 
 uint8_t pattern(int round, size_t i, bool response) { return uint8_t(i * 131 + size_t(round) * 7 + (response ? 99 : 0)); }
 
@@ -151,25 +143,8 @@ Outcome ping_pong(const nn::Topology& topo, const blb::TcpProxy& dp, bool in_cgr
   return o;
 }
 
-bl::Counters minus(const bl::Counters& a, const bl::Counters& b) {
-  bl::Counters d;
-  for (const auto& [k, v] : a) d[k] = v - (b.count(k) ? b.at(k) : 0);
-  return d;
-}
-
-std::string dump(const bl::Counters& c) {
-  std::string s;
-  for (const auto& [k, v] : c) s += k + "=" + std::to_string(v) + " ";
-  return s;
-}
-
 bl::WorkloadResult result_of(const Outcome& o) {
-  bl::WorkloadResult r;
-  bl::IntervalSample s;
-  s.duration_s = 1;
-  s.bytes = o.client_got + o.server_got;
-  r.samples.push_back(s);
-  return r;
+  return benchlab::bpf::testing::one_sample(o.client_got + o.server_got);
 }
 
 std::string id(const char* tag) { return std::string("rl") + tag + std::to_string(getpid() % 100000); }
@@ -289,13 +264,13 @@ TEST(Relay, TeardownLeavesNoCgroupAttachmentOrProgram) {
     cg = dp.workload_cgroup();
     ASSERT_FALSE(cg.empty());
     EXPECT_TRUE(std::filesystem::exists(cg));
-    EXPECT_NE(sh("bpftool cgroup show " + cg).find("relay_sockops"), std::string::npos);
+    EXPECT_NE(output_of("bpftool cgroup show " + cg).find("relay_sockops"), std::string::npos);
     ping_pong(*topo, dp);
   }
   EXPECT_FALSE(std::filesystem::exists(cg)) << cg;
   bool gone = false;   // psocks drop their program references from an RCU work item
   for (int i = 0; i < 100 && !gone; ++i) {
-    std::string progs = sh("bpftool prog show");
+    std::string progs = output_of("bpftool prog show");
     gone = progs.find("relay_ingress_v") == std::string::npos && progs.find("relay_sockops") == std::string::npos;
     if (!gone) usleep(20000);
   }

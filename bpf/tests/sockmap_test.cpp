@@ -25,27 +25,19 @@
 #include "benchlab/core/child.hpp"
 #include "benchlab/core/error.hpp"
 #include "benchlab/netns/topology.hpp"
+#include "test_util.hpp"
 
 namespace bl = benchlab;
 namespace blb = benchlab::bpf;
 
 namespace {
 
+using benchlab::bpf::testing::dump;
+using benchlab::bpf::testing::minus;
+using benchlab::bpf::testing::output_of;
+
 constexpr const char* kNs = "bl-scratch-bpf";
 constexpr size_t kBytes = 8u << 20;   // per direction; bounded, and far more than 64 KiB segments
-
-#define REQUIRE_ROOT() \
-  if (geteuid() != 0) GTEST_SKIP() << "needs root: loads BPF, creates cgroups and a namespace"
-
-std::string run(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  pclose(p);
-  return out;
-}
 
 void sh(const std::string& cmd) {
   int rc = std::system(cmd.c_str());
@@ -71,7 +63,7 @@ class ScratchNs {
   int fd() const { return fd_; }
 
   uint64_t lo_rx_packets() const {
-    auto j = nlohmann::json::parse(run(std::string("ip -n ") + kNs + " -j -s link show lo"));
+    auto j = nlohmann::json::parse(output_of(std::string("ip -n ") + kNs + " -j -s link show lo"));
     return j.at(0).at("stats64").at("rx").at("packets").get<uint64_t>();
   }
 
@@ -222,19 +214,8 @@ Transfer transfer(const ScratchNs& ns, const blb::SockhashRedirect* dp, bool joi
   return transfer(ns.fd(), ns.fd(), dp, join_cgroup, c, port);
 }
 
-bl::Counters minus(const bl::Counters& a, const bl::Counters& b) {
-  bl::Counters d;
-  for (const auto& [k, v] : a) d[k] = v - (b.count(k) ? b.at(k) : 0);
-  return d;
-}
-
 bl::WorkloadResult result_of(const Transfer& t) {
-  bl::WorkloadResult r;
-  bl::IntervalSample s;
-  s.duration_s = 1;
-  s.bytes = t.server_got + t.client_got;
-  r.samples.push_back(s);
-  return r;
+  return benchlab::bpf::testing::one_sample(t.server_got + t.client_got);
 }
 
 std::unique_ptr<blb::SockhashRedirect> make(blb::SockmapMode mode, const std::string& id, bool broken = false) {
@@ -281,12 +262,6 @@ class SockmapTest : public ::testing::TestWithParam<blb::SockmapMode> {
   }
 };
 ScratchNs* SockmapTest::ns_ = nullptr;
-
-std::string dump(const bl::Counters& c) {
-  std::string s;
-  for (const auto& [k, v] : c) s += k + "=" + std::to_string(v) + " ";
-  return s;
-}
 
 TEST_P(SockmapTest, RedirectsIPv4AndPassesEngagement) {
   REQUIRE_ROOT();
@@ -399,12 +374,12 @@ TEST_P(SockmapTest, TeardownLeavesNothingBehind) {
     auto dp = make(GetParam(), "teardown");
     cg = dp->workload_cgroup();
     EXPECT_TRUE(std::filesystem::is_directory(cg));
-    EXPECT_NE(run("bpftool cgroup tree " + std::string(blb::kCgroupRoot)).find("sockmap_sockops"),
+    EXPECT_NE(output_of("bpftool cgroup tree " + std::string(blb::kCgroupRoot)).find("sockmap_sockops"),
               std::string::npos);
     transfer(*ns_, dp.get(), true, kV4, 5350);
   }
   EXPECT_FALSE(std::filesystem::exists(cg));
-  EXPECT_EQ(run("bpftool cgroup tree " + std::string(blb::kCgroupRoot)).find("sockmap_sockops"),
+  EXPECT_EQ(output_of("bpftool cgroup tree " + std::string(blb::kCgroupRoot)).find("sockmap_sockops"),
             std::string::npos);
   for (const auto& e : std::filesystem::directory_iterator(blb::kCgroupRoot))
     EXPECT_NE(e.path().filename().string().rfind("bl-", 0), 0u) << e.path();
@@ -414,7 +389,7 @@ TEST_P(SockmapTest, TeardownLeavesNothingBehind) {
   // close, so the programs disappear shortly after the last close, not at once.
   bool gone = false;
   for (int i = 0; i < 100 && !gone; ++i) {
-    gone = run("bpftool prog show").find("sockmap_") == std::string::npos;
+    gone = output_of("bpftool prog show").find("sockmap_") == std::string::npos;
     if (!gone) usleep(20000);
   }
   EXPECT_TRUE(gone) << "programs still loaded 2 s after teardown";

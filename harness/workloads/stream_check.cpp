@@ -37,12 +37,6 @@ namespace {
 
 using json = nlohmann::json;
 
-inline uint64_t mix64(uint64_t z) {   // splitmix64's finaliser
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
 [[noreturn]] void fail(const std::string& what, int err) { throw RunError(what + ": " + std::strerror(err)); }
 
 Clock::time_point after_s(double s) {

@@ -179,13 +179,6 @@ std::optional<ControlPipe::Message> ControlPipe::receive(int fd, double deadline
 
 namespace {
 
-// splitmix64's finaliser: a cheap bijective mix with good avalanche.
-inline uint64_t mix64(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
 // pattern(seed) is a window into one fixed pseudo-random byte cycle of prime length, starting at
 // seed mod that length: producing or checking a chunk is a memcpy/memcmp (tens of ns per KiB),
 // so verifying every byte does not show in the latency being measured.

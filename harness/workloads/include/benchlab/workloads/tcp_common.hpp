@@ -111,10 +111,10 @@ class ControlPipe {
 };
 
 // Deterministic payload. pattern(seed) is the stream of a fixed pseudo-random byte cycle of
-// prime length 65521 read from position seed mod 65521, so any chunk at any offset is produced
+// prime length 4093 (it stays in L1) read from position seed mod 4093, so any chunk at any offset is produced
 // or checked with memcpy/memcmp, cheaply enough not to show in the latency measured. Two seeds
-// give the same stream only when equal mod 65521 (a response misdelivered between such
-// transactions would pass: 1 in 65521); any corruption of bytes shows.
+// give the same stream only when equal mod 4093 (a response misdelivered between such
+// transactions would pass: 1 in 4093); any corruption of bytes shows.
 //
 // A request carries its own seed: its first min(8, size) bytes are the seed (little-endian), the
 // rest is pattern(seed) from that offset on. The response is pattern(response_seed(seed)). So the
@@ -123,6 +123,13 @@ class ControlPipe {
 // transaction, checks the whole response: a corrupted request seed, a response to someone else's
 // request, or a corrupted response all show up as a mismatch.
 inline constexpr size_t kSeedBytes = 8;
+
+// splitmix64's finaliser: a cheap bijective mix with good avalanche (seeds, pattern words).
+inline uint64_t mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
 uint64_t transaction_seed(uint64_t nonce, uint32_t flow, uint64_t seq, size_t request_bytes);   // truncated to the request
 uint64_t response_seed(uint64_t request_seed);
 void pattern_fill(uint64_t seed, uint64_t offset, uint8_t* dst, size_t n);
