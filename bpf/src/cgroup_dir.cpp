@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "benchlab/bpf/register.hpp"
+#include "benchlab/core/system_paths.hpp"
 #include "benchlab/core/error.hpp"
 #include "internal.hpp"
 

@@ -10,7 +10,7 @@
 
 #include <bpf/libbpf.h>
 
-#include "benchlab/bpf/register.hpp"
+#include "benchlab/bpf/libbpf_log.hpp"
 
 namespace benchlab::bpf {
 namespace {

@@ -10,7 +10,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "benchlab/bpf/register.hpp"
+#include "benchlab/bpf/probes.hpp"
+#include "benchlab/core/system_paths.hpp"
 #include "benchlab/core/error.hpp"
 #include "internal.hpp"
 #include "probe.skel.h"

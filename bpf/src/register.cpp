@@ -1,5 +1,6 @@
 // The table of BPF datapaths: name, description, options with defaults, factory, probe.
 #include "benchlab/bpf/register.hpp"
+#include "benchlab/bpf/probes.hpp"
 
 #include "benchlab/bpf/sockhash_redirect.hpp"
 #include "benchlab/bpf/tcp_proxy.hpp"

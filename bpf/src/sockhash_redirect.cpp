@@ -18,7 +18,7 @@
 #include <bpf/libbpf.h>
 #include <fmt/format.h>
 
-#include "benchlab/bpf/register.hpp"
+#include "benchlab/core/system_paths.hpp"
 #include "benchlab/core/error.hpp"
 #include "cgroup_dir.hpp"
 #include "internal.hpp"
@@ -188,7 +188,7 @@ void SockhashRedirect::await_socket(int fd) const {
 // redirect and the receiver's read of the same bytes can fall on either side of a window edge,
 // and what waits in the receiver's queue there is more than 1% of a short, fast window. Over the
 // whole run every byte the receiver read was redirected. The link check stays on the window.
-Engagement SockhashRedirect::check_engagement(const Counters& delta, const WorkloadResult& r) const {
+Engagement SockhashRedirect::check_engagement(const WindowCounters& delta, const WorkloadResult& r) const {
   const Counters totals = read_counters();
   return evaluate_sockmap_engagement(mode_, delta, r, &totals);
 }
@@ -262,14 +262,14 @@ std::string pct(double share) { return fmt::format("{:.2f}%", share * 100.0); }
 
 }  // namespace
 
-Engagement evaluate_sockmap_engagement(SockmapMode mode, const Counters& delta, const WorkloadResult& r,
+Engagement evaluate_sockmap_engagement(SockmapMode mode, const WindowCounters& delta, const WorkloadResult& r,
                                        const Counters* totals) {
   const char* who = mode_name(mode);
   Engagement e;
   e.checked = true;
 
   const bool whole_run = totals != nullptr;
-  const Counters& bytes_from = whole_run ? *totals : delta;
+  const Counters& bytes_from = whole_run ? *totals : delta.datapath;
   const char* span = whole_run ? "in the run" : "in the window";
   uint64_t received = 0;
   for (const auto& s : r.samples)
@@ -316,32 +316,19 @@ Engagement evaluate_sockmap_engagement(SockmapMode mode, const Counters& delta, 
   // kLinkPacketsPerSocket = 6 per inserted socket. kLinkSlackPackets absorbs link-local noise
   // (IPv6 ND/MLD on a fresh veth). Any real share of the payload through TCP would exceed this:
   // one packet per message at least, or per 64 KiB of a stream.
-  // "link.<role>.<ifname>.rx_packets": the same interface may appear under both roles (a
-  // loopback topology), so count each ifname once.
-  std::map<std::string, uint64_t> rx_by_if;
-  const std::string prefix = "link.", suffix = ".rx_packets";
-  for (const auto& [k, v] : delta) {
-    if (k.rfind(prefix, 0) != 0 || k.size() <= suffix.size() ||
-        k.compare(k.size() - suffix.size(), suffix.size(), suffix) != 0)
-      continue;
-    std::string mid = k.substr(prefix.size(), k.size() - prefix.size() - suffix.size());
-    size_t dot = mid.find('.');
-    if (dot == std::string::npos) continue;
-    std::string ifname = mid.substr(dot + 1);
-    rx_by_if[ifname] = std::max(rx_by_if[ifname], v);
-  }
-  uint64_t sockets = get(delta, "inserted");
+  // The topology lists each interface once (loopback's shared lo included).
+  uint64_t sockets = get(delta.datapath, "inserted");
   uint64_t allowed = kLinkSlackPackets + kLinkPacketsPerSocket * sockets;
-  if (rx_by_if.empty()) {
+  if (delta.links.empty()) {
     e.message = fmt::format("{}: redirected {} of received bytes; no link counters were given, so "
                             "only BPF's own counters were checked", who, pct(std::min(1.0, coverage)));
     return e;
   }
   uint64_t link_rx = 0;
   std::string ifs;
-  for (const auto& [ifname, v] : rx_by_if) {
-    link_rx += v;
-    ifs += (ifs.empty() ? "" : "+") + ifname;
+  for (const LinkCounters& l : delta.links) {
+    link_rx += l.rx_packets;
+    ifs += (ifs.empty() ? "" : "+") + l.ifname;
   }
   if (link_rx > allowed) {
     e.ok = false;

@@ -20,7 +20,7 @@
 #include <bpf/libbpf.h>
 #include <fmt/format.h>
 
-#include "benchlab/bpf/register.hpp"
+#include "benchlab/core/system_paths.hpp"
 #include "benchlab/bpf/sockhash_redirect.hpp"
 #include "benchlab/bpf/splice_proxy.h"
 #include "benchlab/core/child.hpp"
@@ -71,7 +71,7 @@ struct TcpProxy::State {
   };
 
   TcpProxyConfig cfg;
-  const netns::Endpoint* server = nullptr;   // where proxies run (nullptr: client_target's)
+  const Endpoint* server = nullptr;   // where proxies run (nullptr: client_target's)
   SharedCounters shm;
   Skeleton skel;
   MapProgAttachment verdict;
@@ -83,7 +83,7 @@ struct TcpProxy::State {
 
 TcpProxy::TcpProxy(const DatapathContext& ctx, const TcpProxyConfig& cfg) : TcpProxy(ctx.topo.server(), cfg) {}
 
-TcpProxy::TcpProxy(const netns::Endpoint& server, const TcpProxyConfig& cfg)
+TcpProxy::TcpProxy(const Endpoint& server, const TcpProxyConfig& cfg)
     : mode_(cfg.mode), st_(std::make_unique<State>()) {
   st_->cfg = cfg;
   st_->server = &server;
@@ -133,7 +133,7 @@ std::vector<int> TcpProxy::proxy_pids() const {
   return pids;
 }
 
-ConnectTarget TcpProxy::client_target(const netns::Endpoint& server, uint16_t port) const {
+ConnectTarget TcpProxy::client_target(const Endpoint& server, uint16_t port) const {
   const TcpProxyConfig& cfg = st_->cfg;
   if (cfg.test_bypass) return {server.addr, port};
   uint32_t proxy_port = uint32_t(port) + cfg.port_offset;
@@ -143,8 +143,8 @@ ConnectTarget TcpProxy::client_target(const netns::Endpoint& server, uint16_t po
 
   ProxyLoopConfig lc;
   lc.mode = mode_;
-  lc.listen = netns::to_sockaddr(server.addr, uint16_t(proxy_port), &lc.listen_len);
-  lc.upstream = netns::to_sockaddr(server.addr, port, &lc.upstream_len);
+  lc.listen = to_sockaddr(server.addr, uint16_t(proxy_port), &lc.listen_len);
+  lc.upstream = to_sockaddr(server.addr, port, &lc.upstream_len);
   lc.buffer_bytes = cfg.buffer_bytes;
   lc.max_connections = cfg.max_connections;
   lc.timeout_ms = int(cfg.ready_timeout.count());
@@ -249,7 +249,7 @@ Counters TcpProxy::read_counters() const {
 // server's receive queue at the window's edges is more than 1% of a short window at small
 // message sizes. Over the whole run every byte the receiver read went through the proxy, so the
 // proxy's totals (this object lives for exactly one run) must cover them.
-Engagement TcpProxy::check_engagement(const Counters& /*window delta*/, const WorkloadResult& r) const {
+Engagement TcpProxy::check_engagement(const WindowCounters& /*window delta*/, const WorkloadResult& r) const {
   return evaluate_proxy_engagement(mode_, read_counters(), r, /*whole_run=*/true);
 }
 

@@ -9,6 +9,13 @@ using benchlab::bpf::SockmapMode;
 
 namespace {
 
+// One interface's received packets, as the runner's collector records it.
+bl::LinkCounters rx(const char* role, const char* ifname, uint64_t packets) {
+  bl::LinkCounters l{.role = role, .ifname = ifname};
+  l.rx_packets = packets;
+  return l;
+}
+
 bl::WorkloadResult received(uint64_t warmup_bytes, uint64_t measured_bytes) {
   bl::WorkloadResult r;
   r.samples.push_back({0, 1, warmup_bytes, 0, 0, true});
@@ -18,8 +25,8 @@ bl::WorkloadResult received(uint64_t warmup_bytes, uint64_t measured_bytes) {
 }
 
 TEST(SockmapEngagement, PassesWhenNearlyAllBytesRedirectedAndLinksQuiet) {
-  bl::Counters d{{"redirected_bytes", 1'000'000}, {"miss_bytes", 0}, {"inserted", 0},
-                 {"link.client.lo.rx_packets", 3}, {"link.server.lo.rx_packets", 3}};
+  bl::WindowCounters d{{{"redirected_bytes", 1'000'000}, {"miss_bytes", 0}, {"inserted", 0}},
+                       {rx("client", "lo", 3)}};
   auto e = evaluate_sockmap_engagement(SockmapMode::msg, d, received(5'000'000, 1'000'500));
   EXPECT_TRUE(e.checked);
   EXPECT_TRUE(e.ok) << e.message;
@@ -28,13 +35,13 @@ TEST(SockmapEngagement, PassesWhenNearlyAllBytesRedirectedAndLinksQuiet) {
 
 TEST(SockmapEngagement, WarmupBytesDoNotCount) {
   // Counters cover the window only; comparing with warm-up included would halve the share.
-  bl::Counters d{{"delivered_bytes", 1'000'000}};
+  bl::WindowCounters d{{{"delivered_bytes", 1'000'000}}, {}};
   auto e = evaluate_sockmap_engagement(SockmapMode::skb, d, received(1'000'000, 1'000'000));
   EXPECT_TRUE(e.ok) << e.message;
 }
 
 TEST(SockmapEngagement, FailsOnLowCoverage) {
-  bl::Counters d{{"delivered_bytes", 900'000}};
+  bl::WindowCounters d{{{"delivered_bytes", 900'000}}, {}};
   auto e = evaluate_sockmap_engagement(SockmapMode::skb, d, received(0, 1'000'000));
   EXPECT_FALSE(e.ok);
   EXPECT_NE(e.message.find("90.00%"), std::string::npos) << e.message;
@@ -42,20 +49,20 @@ TEST(SockmapEngagement, FailsOnLowCoverage) {
 
 TEST(SockmapEngagement, FailsOnMissesEvenIfCoverageLooksFine) {
   // Request/response: redirected bytes may be twice what one side counts as received.
-  bl::Counters d{{"redirected_bytes", 2'000'000}, {"miss_bytes", 100'000}};
+  bl::WindowCounters d{{{"redirected_bytes", 2'000'000}, {"miss_bytes", 100'000}}, {}};
   auto e = evaluate_sockmap_engagement(SockmapMode::msg, d, received(0, 1'000'000));
   EXPECT_FALSE(e.ok);
   EXPECT_NE(e.message.find("100000 B missed"), std::string::npos) << e.message;
 }
 
 TEST(SockmapEngagement, FailsWhenNothingReceived) {
-  auto e = evaluate_sockmap_engagement(SockmapMode::msg, {{"redirected_bytes", 10}}, received(5, 0));
+  auto e = evaluate_sockmap_engagement(SockmapMode::msg, {{{"redirected_bytes", 10}}, {}}, received(5, 0));
   EXPECT_FALSE(e.ok);
 }
 
 TEST(SockmapEngagement, MsgFailsWhenTheLinkCarriedThePayload) {
-  bl::Counters d{{"redirected_bytes", 1'000'000}, {"inserted", 2},
-                 {"link.client.veth-c.rx_packets", 500}, {"link.server.veth-s.rx_packets", 600}};
+  bl::WindowCounters d{{{"redirected_bytes", 1'000'000}, {"inserted", 2}},
+                       {rx("client", "veth-c", 500), rx("server", "veth-s", 600)}};
   auto e = evaluate_sockmap_engagement(SockmapMode::msg, d, received(0, 1'000'000));
   EXPECT_FALSE(e.ok);
   EXPECT_NE(e.message.find("1100 packets"), std::string::npos) << e.message;
@@ -63,14 +70,15 @@ TEST(SockmapEngagement, MsgFailsWhenTheLinkCarriedThePayload) {
 
 TEST(SockmapEngagement, MsgAllowsSetupTeardownPerInsertedSocket) {
   // 100 connections opened in the window (tcp_crr): 200 sockets, ~7-10 packets per connection.
-  bl::Counters d{{"redirected_bytes", 1'000'000}, {"inserted", 200},
-                 {"link.client.lo.rx_packets", 1000}, {"link.server.lo.rx_packets", 1000}};
+  bl::WindowCounters d{{{"redirected_bytes", 1'000'000}, {"inserted", 200}}, {rx("client", "lo", 1000)}};
   auto e = evaluate_sockmap_engagement(SockmapMode::msg, d, received(0, 1'000'000));
-  EXPECT_TRUE(e.ok) << e.message;   // lo counted once: 1000 <= 32 + 6*200
+  EXPECT_TRUE(e.ok) << e.message;   // 1000 <= 32 + 6*200
+  d.links.front().rx_packets = 1233;  // one more than allowed
+  EXPECT_FALSE(evaluate_sockmap_engagement(SockmapMode::msg, d, received(0, 1'000'000)).ok);
 }
 
 TEST(SockmapEngagement, SkbIgnoresLinkCounters) {
-  bl::Counters d{{"delivered_bytes", 1'000'000}, {"link.client.lo.rx_packets", 100000}};
+  bl::WindowCounters d{{{"delivered_bytes", 1'000'000}}, {rx("client", "lo", 100000)}};
   auto e = evaluate_sockmap_engagement(SockmapMode::skb, d, received(0, 1'000'000));
   EXPECT_TRUE(e.ok) << e.message;
 }
@@ -82,7 +90,7 @@ namespace {
 // Whole-run totals: the receive queue at the window's edges no longer matters, but the totals
 // must still cover every byte the receiver read, warm-up included.
 TEST(SockmapEngagement, WholeRunTotalsOverrideAWindowEdgeShortfall) {
-  bl::Counters window{{"redirected_bytes", 985'000}, {"inserted", 0}, {"link.client.lo.rx_packets", 2}};
+  bl::WindowCounters window{{{"redirected_bytes", 985'000}, {"inserted", 0}}, {rx("client", "lo", 2)}};
   bl::WorkloadResult r = received(500'000, 1'000'000);
   EXPECT_FALSE(evaluate_sockmap_engagement(SockmapMode::msg, window, r).ok);
   bl::Counters totals{{"redirected_bytes", 1'500'100}};

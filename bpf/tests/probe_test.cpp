@@ -11,7 +11,8 @@
 #include <bpf/libbpf.h>
 #include <gtest/gtest.h>
 
-#include "benchlab/bpf/register.hpp"
+#include "benchlab/bpf/libbpf_log.hpp"
+#include "benchlab/bpf/probes.hpp"
 #include "probe.skel.h"
 
 namespace {

@@ -22,6 +22,9 @@
 #include <nlohmann/json.hpp>
 
 #include "benchlab/bpf/register.hpp"
+#include "benchlab/bpf/libbpf_log.hpp"
+#include "benchlab/bpf/probes.hpp"
+#include "benchlab/core/system_paths.hpp"
 #include "benchlab/bpf/tcp_proxy.hpp"
 #include "benchlab/core/child.hpp"
 #include "benchlab/core/error.hpp"
@@ -48,9 +51,9 @@ uint8_t pattern(int conn, size_t i) { return uint8_t(i * 131 + size_t(conn) * 7 
 
 // Echo server: greets each connection with one byte, echoes everything, and closes after the
 // client's FIN once all is echoed. Returns the bytes it received.
-nlohmann::json echo_server(const nn::Endpoint& ep, bl::ChildChannel& ch) {
+nlohmann::json echo_server(const benchlab::Endpoint& ep, bl::ChildChannel& ch) {
   socklen_t len;
-  auto addr = nn::to_sockaddr(ep.addr, kPort, &len);
+  auto addr = benchlab::to_sockaddr(ep.addr, kPort, &len);
   int l = ::socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   int one = 1;
   setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -116,7 +119,7 @@ nlohmann::json echo_server(const nn::Endpoint& ep, bl::ChildChannel& ch) {
 // tcp_rr waits for its hello), so nothing but the proxy can move that first byte along.
 nlohmann::json pattern_client(const bl::ConnectTarget& t, bool await_greeting) {
   socklen_t len;
-  auto addr = nn::to_sockaddr(t.addr, t.port, &len);
+  auto addr = benchlab::to_sockaddr(t.addr, t.port, &len);
   struct C {
     int fd;
     size_t sent = 0, got = 0;
@@ -192,9 +195,9 @@ struct Transfer {
   uint64_t server_got = 0, client_got = 0, echoed = 0, errors = 0;
 };
 
-Transfer transfer(const nn::Topology& topo, const blb::TcpProxy& dp, bool await_greeting = false) {
+Transfer transfer(const benchlab::Topology& topo, const blb::TcpProxy& dp, bool await_greeting = false) {
   auto deadline = bl::Clock::now() + std::chrono::seconds(30);
-  const nn::Endpoint& server_ep = topo.server();
+  const benchlab::Endpoint& server_ep = topo.server();
   bl::ChildProcess server = bl::ChildProcess::spawn({
       .role = "server", .ns = server_ep.ns, .cgroup = "", .cpu = -1,
       .body = [&](bl::ChildChannel& ch) { return echo_server(server_ep, ch); },
@@ -234,8 +237,8 @@ std::string param_name(const ::testing::TestParamInfo<Param>& i) {
 
 class ProxyTest : public ::testing::TestWithParam<Param> {
  protected:
-  std::unique_ptr<nn::Topology> make_topo(const char* tag) {
-    nn::TopologyOptions o;
+  std::unique_ptr<benchlab::Topology> make_topo(const char* tag) {
+    benchlab::TopologyOptions o;
     o.run_id = std::string("px") + tag + std::to_string(getpid() % 100000);
     return GetParam().topo == Topo::loopback ? nn::make_loopback(o) : nn::make_veth(o);
   }
@@ -249,13 +252,13 @@ class ProxyTest : public ::testing::TestWithParam<Param> {
     bl::Counters delta;
     bl::Engagement e;
   };
-  Outcome run_once(const nn::Topology& topo, const blb::TcpProxyConfig& cfg, bool await_greeting = false) {
+  Outcome run_once(const benchlab::Topology& topo, const blb::TcpProxyConfig& cfg, bool await_greeting = false) {
     blb::TcpProxy dp(topo.server(), cfg);
     auto before = dp.read_counters();
     Outcome o;
     o.t = transfer(topo, dp, await_greeting);
     o.delta = minus(dp.read_counters(), before);
-    o.e = dp.check_engagement(o.delta, result_of(o.t));
+    o.e = dp.check_engagement({o.delta, {}}, result_of(o.t));
     return o;
   }
 };

@@ -69,16 +69,16 @@ struct Outcome {
 // Server answers kRounds requests; client sends them and checks each answer. Both call the
 // datapath's barrier on their connected socket first. `in_cgroup` false leaves both outside the
 // datapath's cgroup (sockops never sees them).
-Outcome ping_pong(const nn::Topology& topo, const blb::TcpProxy& dp, bool in_cgroup = true,
+Outcome ping_pong(const benchlab::Topology& topo, const blb::TcpProxy& dp, bool in_cgroup = true,
                   bool dual_stack_server = false) {
   auto deadline = bl::Clock::now() + std::chrono::seconds(30);
-  const nn::Endpoint& ep = topo.server();
+  const benchlab::Endpoint& ep = topo.server();
   const std::string cg = in_cgroup ? dp.workload_cgroup() : "";
   bl::ChildProcess server = bl::ChildProcess::spawn({
       .role = "server", .ns = ep.ns, .cgroup = cg, .cpu = -1,
       .body = [&](bl::ChildChannel& ch) -> nlohmann::json {
         socklen_t len;
-        auto at = nn::to_sockaddr(ep.addr, kPort, &len);
+        auto at = benchlab::to_sockaddr(ep.addr, kPort, &len);
         if (dual_stack_server) {   // "::": IPv4 peers arrive as IPv4-mapped IPv6 (::ffff:a.b.c.d)
           sockaddr_in6 any{};
           any.sin6_family = AF_INET6;
@@ -117,7 +117,7 @@ Outcome ping_pong(const nn::Topology& topo, const blb::TcpProxy& dp, bool in_cgr
       .role = "client", .ns = topo.client().ns, .cgroup = cg, .cpu = -1,
       .body = [&](bl::ChildChannel&) -> nlohmann::json {
         socklen_t len;
-        auto to = nn::to_sockaddr(t.addr, t.port, &len);
+        auto to = benchlab::to_sockaddr(t.addr, t.port, &len);
         int s = ::socket(to.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (::connect(s, reinterpret_cast<sockaddr*>(&to), len) != 0) throw bl::SystemError("connect", errno);
         dp.await_socket(s);
@@ -156,19 +156,19 @@ blb::TcpProxyConfig relay_config(const std::string& run_id) {
   return c;
 }
 
-class RelayTest : public ::testing::TestWithParam<nn::Family> {};
+class RelayTest : public ::testing::TestWithParam<benchlab::Family> {};
 
 TEST_P(RelayTest, RedirectsIntoThePeersIngressBothWays) {
   REQUIRE_ROOT();
-  auto topo = GetParam() == nn::Family::ipv4
-                  ? nn::make_loopback({.family = nn::Family::ipv4, .mtu = 1500, .run_id = id("a")})
-                  : nn::make_veth({.family = nn::Family::ipv6, .mtu = 1500, .run_id = id("b")});
+  auto topo = GetParam() == benchlab::Family::ipv4
+                  ? nn::make_loopback({.family = benchlab::Family::ipv4, .mtu = 1500, .run_id = id("a")})
+                  : nn::make_veth({.family = benchlab::Family::ipv6, .mtu = 1500, .run_id = id("b")});
   blb::TcpProxy dp(topo->server(), relay_config(id("ra")));
   EXPECT_EQ(dp.name(), "sockmap-skb");
   auto before = dp.read_counters();
   Outcome o = ping_pong(*topo, dp);
   auto d = minus(dp.read_counters(), before);
-  auto e = dp.check_engagement(d, result_of(o));
+  auto e = dp.check_engagement({d, {}}, result_of(o));
   std::printf("  %s\n  %s\n", e.message.c_str(), dump(d).c_str());
   EXPECT_EQ(o.errors, 0u);
   EXPECT_EQ(o.client_got, kRounds * kMsg);
@@ -182,18 +182,18 @@ TEST_P(RelayTest, RedirectsIntoThePeersIngressBothWays) {
   EXPECT_TRUE(e.ok) << e.message;
 }
 
-INSTANTIATE_TEST_SUITE_P(Families, RelayTest, ::testing::Values(nn::Family::ipv4, nn::Family::ipv6),
-                         [](const auto& i) { return i.param == nn::Family::ipv4 ? "loopback_ipv4" : "veth_ipv6"; });
+INSTANTIATE_TEST_SUITE_P(Families, RelayTest, ::testing::Values(benchlab::Family::ipv4, benchlab::Family::ipv6),
+                         [](const auto& i) { return i.param == benchlab::Family::ipv4 ? "loopback_ipv4" : "veth_ipv6"; });
 
 // A server listening on "::" gets the relay's IPv4 connection as an IPv4-mapped IPv6 socket;
 // keys are normalised (IPv4 as ::ffff:a.b.c.d), so the relay still finds it.
 TEST(Relay, V4MappedServerSocketIsRedirected) {
   REQUIRE_ROOT();
-  auto topo = nn::make_loopback({.family = nn::Family::ipv4, .mtu = 1500, .run_id = id("m")});
+  auto topo = nn::make_loopback({.family = benchlab::Family::ipv4, .mtu = 1500, .run_id = id("m")});
   blb::TcpProxy dp(topo->server(), relay_config(id("rm")));
   Outcome o = ping_pong(*topo, dp, /*in_cgroup=*/true, /*dual_stack_server=*/true);
   auto d = dp.read_counters();
-  auto e = dp.check_engagement(d, result_of(o));
+  auto e = dp.check_engagement({d, {}}, result_of(o));
   std::printf("  %s\n", e.message.c_str());
   EXPECT_EQ(o.errors, 0u);
   EXPECT_EQ(d["inserted"], 2u) << dump(d);
@@ -204,13 +204,13 @@ TEST(Relay, V4MappedServerSocketIsRedirected) {
 
 TEST(Relay, BrokenKeyStillDeliversButFailsEngagement) {
   REQUIRE_ROOT();
-  auto topo = nn::make_loopback({.family = nn::Family::ipv4, .mtu = 1500, .run_id = id("c")});
+  auto topo = nn::make_loopback({.family = benchlab::Family::ipv4, .mtu = 1500, .run_id = id("c")});
   auto cfg = relay_config(id("rc"));
   cfg.test_break_key = true;
   blb::TcpProxy dp(topo->server(), cfg);
   Outcome o = ping_pong(*topo, dp);
   auto d = dp.read_counters();
-  auto e = dp.check_engagement(d, result_of(o));
+  auto e = dp.check_engagement({d, {}}, result_of(o));
   std::printf("  %s\n", e.message.c_str());
   EXPECT_EQ(o.errors, 0u);
   EXPECT_EQ(o.server_got, kRounds * kMsg);   // the miss policy: the relay forwards, nothing is dropped
@@ -223,13 +223,13 @@ TEST(Relay, BrokenKeyStillDeliversButFailsEngagement) {
 // stop, TCP carries the rest (nothing lost), and the run fails with the reason.
 TEST(Relay, MemoryGuardStopsRedirectsAndFailsTheRun) {
   REQUIRE_ROOT();
-  auto topo = nn::make_loopback({.family = nn::Family::ipv4, .mtu = 1500, .run_id = id("g")});
+  auto topo = nn::make_loopback({.family = benchlab::Family::ipv4, .mtu = 1500, .run_id = id("g")});
   auto cfg = relay_config(id("rg"));
   cfg.memory_floor = 1.0;
   blb::TcpProxy dp(topo->server(), cfg);
   Outcome o = ping_pong(*topo, dp);
   auto d = dp.read_counters();
-  auto e = dp.check_engagement(d, result_of(o));
+  auto e = dp.check_engagement({d, {}}, result_of(o));
   std::printf("  %s\n  %s\n", e.message.c_str(), dump(d).c_str());
   EXPECT_EQ(o.errors, 0u);
   EXPECT_EQ(o.server_got, kRounds * kMsg);
@@ -241,7 +241,7 @@ TEST(Relay, MemoryGuardStopsRedirectsAndFailsTheRun) {
 
 TEST(Relay, SocketsOutsideTheCgroupFailTheBarrierClearly) {
   REQUIRE_ROOT();
-  auto topo = nn::make_loopback({.family = nn::Family::ipv4, .mtu = 1500, .run_id = id("d")});
+  auto topo = nn::make_loopback({.family = benchlab::Family::ipv4, .mtu = 1500, .run_id = id("d")});
   auto cfg = relay_config(id("rd"));
   cfg.ready_timeout = std::chrono::milliseconds(300);
   blb::TcpProxy dp(topo->server(), cfg);
@@ -257,7 +257,7 @@ TEST(Relay, SocketsOutsideTheCgroupFailTheBarrierClearly) {
 
 TEST(Relay, TeardownLeavesNoCgroupAttachmentOrProgram) {
   REQUIRE_ROOT();
-  auto topo = nn::make_loopback({.family = nn::Family::ipv4, .mtu = 1500, .run_id = id("e")});
+  auto topo = nn::make_loopback({.family = benchlab::Family::ipv4, .mtu = 1500, .run_id = id("e")});
   std::string cg;
   {
     blb::TcpProxy dp(topo->server(), relay_config(id("re")));

@@ -21,6 +21,9 @@
 #include <nlohmann/json.hpp>
 
 #include "benchlab/bpf/register.hpp"
+#include "benchlab/bpf/libbpf_log.hpp"
+#include "benchlab/bpf/probes.hpp"
+#include "benchlab/core/system_paths.hpp"
 #include "benchlab/bpf/sockhash_redirect.hpp"
 #include "benchlab/core/child.hpp"
 #include "benchlab/core/error.hpp"
@@ -242,7 +245,8 @@ class SockmapTest : public ::testing::TestWithParam<blb::SockmapMode> {
   // One run: attach, move data, and return what the runner would hand check_engagement.
   struct Outcome {
     Transfer t;
-    bl::Counters delta;
+    bl::Counters delta;                    // the datapath's own counters
+    std::vector<bl::LinkCounters> links;   // lo, as the runner's collector records it
     bl::Engagement e;
   };
   Outcome run_once(const Conn& c, uint16_t port, bool broken = false) {
@@ -252,9 +256,10 @@ class SockmapTest : public ::testing::TestWithParam<blb::SockmapMode> {
     Outcome o;
     o.t = transfer(*ns_, dp.get(), true, c, port);
     o.delta = minus(dp->read_counters(), before);
-    o.delta["link.client.lo.rx_packets"] = ns_->lo_rx_packets() - rx0;
-    o.delta["link.server.lo.rx_packets"] = o.delta["link.client.lo.rx_packets"];
-    o.e = dp->check_engagement(o.delta, result_of(o.t));
+    bl::LinkCounters lo{.role = "client", .ifname = "lo"};
+    lo.rx_packets = ns_->lo_rx_packets() - rx0;
+    o.links = {lo};
+    o.e = dp->check_engagement({o.delta, o.links}, result_of(o.t));
     return o;
   }
   std::string redirected_key() const {
@@ -278,7 +283,7 @@ TEST_P(SockmapTest, RedirectsIPv4AndPassesEngagement) {
   EXPECT_GE(o.e.carried_share, 0.99);
   if (GetParam() == blb::SockmapMode::msg) {
     // The payload never became packets: only handshake and teardown crossed lo.
-    EXPECT_LT(o.delta["link.client.lo.rx_packets"], 20u) << dump(o.delta);
+    EXPECT_LT(o.links.at(0).rx_packets, 20u) << dump(o.delta);
   }
 }
 
@@ -329,7 +334,7 @@ TEST_P(SockmapTest, CountersStayZeroOutsideTheCgroup) {
   Transfer t = transfer(*ns_, nullptr, false, kV4, 5330);
   EXPECT_EQ(t.server_got, kBytes);
   for (const auto& [k, v] : dp->read_counters()) EXPECT_EQ(v, 0u) << k;
-  auto e = dp->check_engagement(dp->read_counters(), result_of(t));
+  auto e = dp->check_engagement({dp->read_counters(), {}}, result_of(t));
   EXPECT_FALSE(e.ok);
 }
 
@@ -374,14 +379,14 @@ TEST_P(SockmapTest, TeardownLeavesNothingBehind) {
     auto dp = make(GetParam(), "teardown");
     cg = dp->workload_cgroup();
     EXPECT_TRUE(std::filesystem::is_directory(cg));
-    EXPECT_NE(output_of("bpftool cgroup tree " + std::string(blb::kCgroupRoot)).find("sockmap_sockops"),
+    EXPECT_NE(output_of("bpftool cgroup tree " + std::string(benchlab::kCgroupRoot)).find("sockmap_sockops"),
               std::string::npos);
     transfer(*ns_, dp.get(), true, kV4, 5350);
   }
   EXPECT_FALSE(std::filesystem::exists(cg));
-  EXPECT_EQ(output_of("bpftool cgroup tree " + std::string(blb::kCgroupRoot)).find("sockmap_sockops"),
+  EXPECT_EQ(output_of("bpftool cgroup tree " + std::string(benchlab::kCgroupRoot)).find("sockmap_sockops"),
             std::string::npos);
-  for (const auto& e : std::filesystem::directory_iterator(blb::kCgroupRoot))
+  for (const auto& e : std::filesystem::directory_iterator(benchlab::kCgroupRoot))
     EXPECT_NE(e.path().filename().string().rfind("bl-", 0), 0u) << e.path();
   for (const auto& e : std::filesystem::directory_iterator("/sys/fs/bpf"))
     EXPECT_NE(e.path().filename().string().rfind("bl-", 0), 0u) << e.path();
@@ -400,39 +405,33 @@ TEST_P(SockmapTest, TeardownLeavesNothingBehind) {
 TEST_P(SockmapTest, VethTopologyEngagesAndLinkStaysQuiet) {
   REQUIRE_ROOT();
   namespace nn = benchlab::netns;
-  for (auto fam : {nn::Family::ipv4, nn::Family::ipv6}) {
-    SCOPED_TRACE(nn::to_string(fam));
-    nn::TopologyOptions topts;
+  for (auto fam : {benchlab::Family::ipv4, benchlab::Family::ipv6}) {
+    SCOPED_TRACE(benchlab::to_string(fam));
+    benchlab::TopologyOptions topts;
     topts.family = fam;
-    topts.run_id = "bpft" + std::to_string(getpid() % 100000) + (fam == nn::Family::ipv4 ? "a" : "b");
+    topts.run_id = "bpft" + std::to_string(getpid() % 100000) + (fam == benchlab::Family::ipv4 ? "a" : "b");
     auto topo = nn::make_veth(topts);
     auto dp = make(GetParam(), topts.run_id);
     auto link_counters = [&] {
-      bl::Counters c;
-      for (const auto* ep : {&topo->client(), &topo->server()}) {
-        auto st = nn::read_link_stats(*ep);
-        std::string role = ep == &topo->client() ? "client" : "server";
-        c["link." + role + "." + ep->ifname + ".rx_packets"] = st.rx_packets;
-        c["link." + role + "." + ep->ifname + ".tx_packets"] = st.tx_packets;
-      }
+      std::vector<bl::LinkCounters> c;
+      for (const auto* ep : topo->interfaces()) c.push_back(nn::read_link_counters(*ep));
       return c;
     };
     auto before = dp->read_counters();
     auto lbefore = link_counters();
-    int af = fam == nn::Family::ipv4 ? AF_INET : AF_INET6;
+    int af = fam == benchlab::Family::ipv4 ? AF_INET : AF_INET6;
     Conn c{af, topo->server().addr.str(), af, topo->server().addr.str()};
     Transfer t = transfer(topo->server().ns->fd(), topo->client().ns->fd(), dp.get(), true, c, 5360);
     auto delta = minus(dp->read_counters(), before);
-    for (const auto& [k, v] : minus(link_counters(), lbefore)) delta[k] = v;
+    auto links = bl::link_delta(lbefore, link_counters());
     EXPECT_EQ(t.server_got, kBytes);
     EXPECT_EQ(t.client_got, kBytes);
-    auto e = dp->check_engagement(delta, result_of(t));
+    auto e = dp->check_engagement({delta, links}, result_of(t));
     std::printf("  %s\n", e.message.c_str());
     EXPECT_TRUE(e.ok) << e.message << " | " << dump(delta);
     EXPECT_EQ(delta["inserted"], 2u) << dump(delta);
     uint64_t link_rx = 0;
-    for (const auto& [k, v] : delta)
-      if (k.find(".rx_packets") != std::string::npos) link_rx += v;
+    for (const auto& l : links) link_rx += l.rx_packets;
     if (GetParam() == blb::SockmapMode::msg)
       EXPECT_LT(link_rx, 30u) << dump(delta);    // handshake + teardown only
     else

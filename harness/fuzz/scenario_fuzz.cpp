@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "benchlab/core/error.hpp"
-#include "benchlab/core/registry.hpp"
+#include "benchlab/builtin_registries.hpp"
 #include "benchlab/scenario.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -10,26 +10,19 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "benchlab/bpf/register.hpp"
+#include "benchlab/bpf/libbpf_log.hpp"
 #include "benchlab/cleanup.hpp"
 #include "benchlab/collectors.hpp"
+#include "benchlab/core/clock.hpp"
 #include "benchlab/core/error.hpp"
 #include "benchlab/runner.hpp"
+#include "benchlab/builtin_registries.hpp"
 #include "benchlab/scenario.hpp"
 
 namespace benchlab {
 namespace {
 
 std::string default_out_dir() { return std::string(BENCHLAB_SOURCE_DIR) + "/reports/out"; }
-
-std::string timestamp() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
-  return buf;
-}
 
 std::string hms(double s) {
   int t = int(s + 0.5);
@@ -131,8 +124,7 @@ int cli_main(int argc, char** argv) {
 
     // run
     ScenarioSpec spec = load_scenario(scenario_path, reg, sets);
-    if (geteuid() != 0)
-      throw UnsupportedError("benchlab run needs root (CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_BPF) to build namespaces and attach BPF");
+    require_root("benchlab run");
     RunLock lock;
     if (auto left = find_leftovers(); !left.empty())
       fmt::print(stderr, "benchlab: warning: {} leftovers of an earlier run found ({}...); `benchlab cleanup` removes them\n",
@@ -155,7 +147,7 @@ int cli_main(int argc, char** argv) {
     reports::summarize(report);
     std::filesystem::create_directories(out_dir);
     // Two runs in the same second must not overwrite each other's report.
-    std::string stem = out_dir + "/" + spec.name + "-" + timestamp(), path = stem + ".json";
+    std::string stem = out_dir + "/" + spec.name + "-" + local_timestamp(), path = stem + ".json";
     for (int i = 2; std::filesystem::exists(path); ++i) path = stem + "-" + std::to_string(i) + ".json";
     reports::write_report(report, path);
     fmt::print("{}", reports::console_table(report));

@@ -7,6 +7,7 @@
 
 #include "benchlab/core/child.hpp"
 #include "benchlab/core/error.hpp"
+#include "benchlab/netns/topology.hpp"
 
 namespace benchlab {
 
@@ -47,31 +48,10 @@ CpuSnapshot read_proc_stat() {
   return parse_proc_stat(ss.str(), mono_now_s(), sysconf(_SC_CLK_TCK));
 }
 
-Counters read_topology_links(const netns::Topology& topo) {
-  Counters c;
-  auto add = [&](const std::string& role, const netns::Endpoint& ep) {
-    netns::LinkStats s = netns::read_link_stats(ep);
-    std::string p = "link." + role + "." + ep.ifname + ".";
-    c[p + "rx_packets"] = s.rx_packets;
-    c[p + "tx_packets"] = s.tx_packets;
-    c[p + "rx_bytes"] = s.rx_bytes;
-    c[p + "tx_bytes"] = s.tx_bytes;
-  };
-  add("client", topo.client());
-  // On loopback both ends share one interface: count it once.
-  if (topo.server().ns != topo.client().ns || topo.server().ifname != topo.client().ifname)
-    add("server", topo.server());
-  return c;
-}
-
-Counters counter_delta(const Counters& a, const Counters& b) {
-  Counters d;
-  for (const auto& [k, v] : b) {
-    auto it = a.find(k);
-    uint64_t base = it == a.end() ? 0 : it->second;
-    d[k] = v >= base ? v - base : 0;
-  }
-  return d;
+std::vector<LinkCounters> read_topology_links(const Topology& topo) {
+  std::vector<LinkCounters> out;
+  for (const Endpoint* ep : topo.interfaces()) out.push_back(netns::read_link_counters(*ep));
+  return out;
 }
 
 }  // namespace benchlab

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "benchlab/collectors.hpp"
+#include "benchlab/netns/topology.hpp"
 #include "benchlab_git_rev.h"
 
 namespace benchlab {
@@ -70,13 +71,12 @@ nlohmann::json capture_environment() {
   return env;
 }
 
-nlohmann::json capture_offloads(const netns::Topology& topo) {
+nlohmann::json capture_offloads(const Topology& topo) {
   nlohmann::json j = nlohmann::json::object();
-  for (const netns::Endpoint* ep : topo.interfaces()) {
-    std::string role = ep == &topo.client() ? "client" : "server";
+  for (const Endpoint* ep : topo.interfaces()) {
     nlohmann::json f = nlohmann::json::object();
     for (const auto& [k, v] : netns::read_offloads(*ep)) f[k] = v;
-    j[role + "." + ep->ifname] = f;
+    j[ep->role + "." + ep->ifname] = f;
   }
   return j;
 }

@@ -1,4 +1,4 @@
-#include "benchlab/core/registry.hpp"
+#include "benchlab/builtin_registries.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "benchlab/bpf/register.hpp"
+#include "benchlab/netns/topology.hpp"
 #include "benchlab/kernel_datapath.hpp"
 #include "benchlab/workloads/tcp.hpp"
 
@@ -24,8 +25,8 @@ OptionSpec family_option() {
           .doc = "address family of the endpoints (198.18.0.0/15 or 2001:2::/48)", .choices = {"ipv4", "ipv6"}};
 }
 
-netns::TopologyOptions with_values(netns::TopologyOptions o, const OptionValues& v) {
-  o.family = v.get_string("family") == "ipv6" ? netns::Family::ipv6 : netns::Family::ipv4;
+TopologyOptions with_values(TopologyOptions o, const OptionValues& v) {
+  o.family = v.get_string("family") == "ipv6" ? Family::ipv6 : Family::ipv4;
   if (v.has("mtu")) o.mtu = int(v.get_int("mtu"));
   return o;
 }
@@ -35,7 +36,7 @@ void register_topologies(TopologyRegistry& reg) {
       .name = "loopback",
       .description = "one benchlab namespace; both ends on its lo (198.18.0.1 or 2001:2::1)",
       .options = {family_option()},
-      .factory = [](const netns::TopologyOptions& o, const OptionValues& v) { return netns::make_loopback(with_values(o, v)); },
+      .factory = [](const TopologyOptions& o, const OptionValues& v) { return netns::make_loopback(with_values(o, v)); },
       .probe = probe_netns,
   });
   reg.add({
@@ -44,7 +45,7 @@ void register_topologies(TopologyRegistry& reg) {
       .options = {family_option(),
                   {.name = "mtu", .type = OptionType::integer, .default_value = int64_t(1500),
                    .doc = "MTU of both veth ends", .min = 1280, .max = 65535}},
-      .factory = [](const netns::TopologyOptions& o, const OptionValues& v) { return netns::make_veth(with_values(o, v)); },
+      .factory = [](const TopologyOptions& o, const OptionValues& v) { return netns::make_veth(with_values(o, v)); },
       .probe = probe_netns,   // veth may be built in: a failed create says why
   });
 }
@@ -64,11 +65,6 @@ Registries make_builtins() {
 const Registries& builtin_registries() {
   static const Registries r = make_builtins();
   return r;
-}
-
-bool traffic_compatible(const DatapathRegistry::Entry& d, const WorkloadRegistry::Entry& w) {
-  if (w.traffic.empty()) return true;
-  return std::find(d.traffic.begin(), d.traffic.end(), w.traffic.front()) != d.traffic.end();
 }
 
 }  // namespace benchlab

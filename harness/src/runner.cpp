@@ -13,6 +13,7 @@
 #include "benchlab/cleanup.hpp"
 #include "benchlab/collectors.hpp"
 #include "benchlab/core/child.hpp"
+#include "benchlab/core/clock.hpp"
 #include "benchlab/core/error.hpp"
 
 namespace benchlab {
@@ -36,24 +37,6 @@ std::string random_hex(int n) {
   std::string s;
   for (int i = 0; i < n; ++i) s += "0123456789abcdef"[rd() % 16];
   return s;
-}
-
-std::string utc_now_iso() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-double unix_now_s() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-Counters merge(Counters a, const Counters& b) {
-  a.insert(b.begin(), b.end());
-  return a;
 }
 
 nlohmann::json options_json(const OptionValues& v) {
@@ -85,7 +68,7 @@ reports::ScenarioInfo scenario_info(const ScenarioSpec& spec, const std::vector<
   s.warmup_s = spec.warmup_s;
   s.repetitions = spec.repetitions;
   s.topology = spec.topology;
-  s.family = netns::to_string(spec.family);
+  s.family = to_string(spec.family);
   s.datapaths = spec.datapaths;
   s.workloads = spec.workloads;
   nlohmann::json placements = nlohmann::json::array();
@@ -99,8 +82,7 @@ reports::ScenarioInfo scenario_info(const ScenarioSpec& spec, const std::vector<
 }
 
 reports::Report run_scenario(const ScenarioSpec& spec, const Registries& reg, const RunOptions& opts) {
-  if (geteuid() != 0)
-    throw UnsupportedError("benchlab run needs root (CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_BPF) to build namespaces and attach BPF");
+  require_root("benchlab run");
   const auto* topo_entry = reg.topologies.find(spec.topology);
   if (Support s = topo_entry->probe(); !s.ok)
     throw UnsupportedError("topology '" + spec.topology + "' is not supported here: " + s.reason);
@@ -156,9 +138,9 @@ reports::Report run_scenario(const ScenarioSpec& spec, const Registries& reg, co
           report.runs.push_back(std::move(rec));
           continue;
         }
-        netns::TopologyOptions topts;
+        TopologyOptions topts;
         topts.run_id = run_base + fmt::format("{:02x}", seq++ & 0xff);
-        std::unique_ptr<netns::Topology> topo;
+        std::unique_ptr<Topology> topo;
         try {
           topo = topo_entry->factory(topts, spec.topology_options);
           rec.topology_build_ms = std::chrono::duration<double, std::milli>(topo->build_time()).count();
@@ -171,20 +153,23 @@ reports::Report run_scenario(const ScenarioSpec& spec, const Registries& reg, co
             DatapathContext dctx{*topo, cell, dopts, topts.run_id};
             std::unique_ptr<Datapath> datapath = reg.datapaths.find(dp)->factory(dctx);
             auto workload = reg.workloads.find(cell.workload)->factory();
-            Counters c_begin, c_end;
+            WindowCounters c_begin, c_end;
             WorkloadContext wctx{*topo, cell, spec.workload_options.at(cell.workload), *datapath,
                                  assign_cpus(cell.placement, ncpu), spec.warmup_s, spec.duration_s, {}, opts.verbose};
             wctx.hooks.begin = [&] {
               rec.cpu_begin = read_proc_stat();
-              c_begin = merge(datapath->read_counters(), read_topology_links(*topo));
+              c_begin = {datapath->read_counters(), read_topology_links(*topo)};
             };
             wctx.hooks.end = [&] {
               rec.cpu_end = read_proc_stat();
-              c_end = merge(datapath->read_counters(), read_topology_links(*topo));
+              c_end = {datapath->read_counters(), read_topology_links(*topo)};
             };
             rec.result = workload->run(wctx);
-            rec.counters_delta = counter_delta(c_begin, c_end);
-            rec.engagement = datapath->check_engagement(rec.counters_delta, rec.result);
+            const WindowCounters delta{counter_delta(c_begin.datapath, c_end.datapath),
+                                       link_delta(c_begin.links, c_end.links)};
+            rec.counters_delta = delta.datapath;
+            rec.links_delta = delta.links;
+            rec.engagement = datapath->check_engagement(delta, rec.result);
             if (rec.engagement.checked && !rec.engagement.ok) {
               rec.status = reports::RunStatus::failed;
               rec.error = dp + " engagement check failed: " + rec.engagement.message;

@@ -260,7 +260,7 @@ ScenarioSpec Validator::run(const toml::table& root) {
   }
   s.topology_options = options(tt, topo->options, "topology", {"kind"});
   if (s.topology_options.has("family"))
-    s.family = s.topology_options.get_string("family") == "ipv6" ? netns::Family::ipv6 : netns::Family::ipv4;
+    s.family = s.topology_options.get_string("family") == "ipv6" ? Family::ipv6 : Family::ipv4;
 
   // Datapaths: the kernel baseline is always measured, first, as the reference of every ratio.
   s.datapaths = names(root, "datapaths", "datapaths", reg_.datapaths.names(), "datapath");

@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "benchlab/core/error.hpp"
+#include "benchlab/builtin_registries.hpp"
 #include "benchlab/scenario.hpp"
 
 using namespace benchlab;
@@ -63,7 +64,7 @@ cpu_placement = ["same-core", "cross-core"]
 )");
   EXPECT_DOUBLE_EQ(s.duration_s, 2.5);
   EXPECT_EQ(s.repetitions, 4);
-  EXPECT_EQ(s.family, netns::Family::ipv6);
+  EXPECT_EQ(s.family, Family::ipv6);
   EXPECT_EQ(s.topology_options.get_int("mtu"), 9000);
   auto cells = s.cells();
   ASSERT_EQ(cells.size(), 2u * 2 * 2 * 2);

@@ -29,7 +29,7 @@
 
 #include "benchlab/core/child.hpp"
 #include "benchlab/core/error.hpp"
-#include "benchlab/netns/topology.hpp"
+#include "benchlab/core/topology.hpp"
 #include "benchlab/workloads/tcp_common.hpp"
 
 namespace benchlab::workloads {

@@ -53,9 +53,9 @@ std::string SockAddr::str() const {
   return std::string(buf) + ":" + std::to_string(port());
 }
 
-SockAddr make_sockaddr(const netns::IpAddress& a, uint16_t port) {
+SockAddr make_sockaddr(const IpAddress& a, uint16_t port) {
   SockAddr s;
-  s.ss = netns::to_sockaddr(a, port, &s.len);
+  s.ss = to_sockaddr(a, port, &s.len);
   return s;
 }
 

@@ -61,7 +61,7 @@
 
 #include "benchlab/core/child.hpp"
 #include "benchlab/core/error.hpp"
-#include "benchlab/netns/topology.hpp"
+#include "benchlab/core/topology.hpp"
 #include "benchlab/workloads/stream_check.hpp"
 #include "benchlab/workloads/tcp.hpp"
 

@@ -21,7 +21,7 @@ namespace benchlab::netns {
 
 namespace {
 
-const Netns& ns_of(const Endpoint& ep, const char* what) {
+const NetNamespace& ns_of(const Endpoint& ep, const char* what) {
   if (!ep.ns) throw RunError(std::string(what) + ": endpoint " + ep.ifname + " has no namespace");
   return *ep.ns;
 }
@@ -93,9 +93,11 @@ class Ethtool {
 
 }  // namespace
 
-LinkStats read_link_stats(const Endpoint& ep) {
-  LinkStats st;
-  ns_of(ep, "read_link_stats").run_in([&] {
+LinkCounters read_link_counters(const Endpoint& ep) {
+  LinkCounters st;
+  st.role = ep.role;
+  st.ifname = ep.ifname;
+  ns_of(ep, "read_link_counters").run_in([&] {
     rtnl::Socket s;
     rtnl_link* link = nullptr;
     if (int err = rtnl_link_get_kernel(s.get(), ep.ifindex, ep.ifindex ? nullptr : ep.ifname.c_str(), &link); err < 0)

@@ -53,6 +53,7 @@ class LoopbackTopology final : public Topology {
     const bool v6 = opts.family == Family::ipv6;
     t->ns_ = Netns::create(std::string(kNamePrefix) + opts.run_id + "-lo");
     Endpoint ep;
+    ep.role = "client";
     ep.ns = t->ns_.get();
     ep.ifname = "lo";
     ep.addr = addr(v6 ? "2001:2::1" : "198.18.0.1");
@@ -63,6 +64,7 @@ class LoopbackTopology final : public Topology {
     });
     t->client_ = ep;
     t->server_ = ep;
+    t->server_.role = "server";
     t->build_time_ = Clock::now() - t0;
     return t;
   }
@@ -87,7 +89,7 @@ class VethLink {
   VethLink(const VethLink&) = delete;
   VethLink& operator=(const VethLink&) = delete;
   ~VethLink() { remove(); }
-  void created(const Netns* ns, std::string name) { ns_ = ns; name_ = std::move(name); }
+  void created(const NetNamespace* ns, std::string name) { ns_ = ns; name_ = std::move(name); }
   void remove() noexcept {
     if (!ns_) return;
     int rc = 0;
@@ -105,7 +107,7 @@ class VethLink {
   }
 
  private:
-  const Netns* ns_ = nullptr;
+  const NetNamespace* ns_ = nullptr;
   std::string name_;
 };
 
@@ -124,6 +126,8 @@ class VethTopology final : public Topology {
 
     Endpoint& c = t->client_;
     Endpoint& s = t->server_;
+    c.role = "client";
+    s.role = "server";
     c.ns = t->client_ns_.get();
     s.ns = t->server_ns_.get();
     c.ifname = "bl" + id + "c";

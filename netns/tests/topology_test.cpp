@@ -311,11 +311,11 @@ TEST_P(NetnsLoopback, BuildsConnectsCountsAndTearsDown) {
       EXPECT_TRUE(flags & IFA_F_NODAD);
     }
 
-    LinkStats before = read_link_stats(c);
+    LinkCounters before = read_link_counters(c);
     TcpResult r = tcp_echo(*topo, 256 * 1024);
     EXPECT_EQ(r.echoed, 256u * 1024);
     EXPECT_EQ(r.server_peer.str(), want);
-    LinkStats after = read_link_stats(c);
+    LinkCounters after = read_link_counters(c);
     EXPECT_GT(after.tx_packets, before.tx_packets + 10);
     EXPECT_GT(after.rx_packets, before.rx_packets + 10);
     EXPECT_GT(after.tx_bytes, before.tx_bytes + 2 * 256 * 1024);
@@ -407,12 +407,12 @@ TEST_P(NetnsVeth, BuildsConnectsCountsAndTearsDown) {
     };
     check_neigh("before traffic");
 
-    LinkStats cb = read_link_stats(c), sb = read_link_stats(s);
+    LinkCounters cb = read_link_counters(c), sb = read_link_counters(s);
     TcpResult r = tcp_echo(*topo, 1024 * 1024);
     EXPECT_EQ(r.echoed, 1024u * 1024);
     EXPECT_EQ(r.client_local.str(), c.addr.str());
     EXPECT_EQ(r.server_peer.str(), c.addr.str());
-    LinkStats ca = read_link_stats(c), sa = read_link_stats(s);
+    LinkCounters ca = read_link_counters(c), sa = read_link_counters(s);
     EXPECT_GT(ca.tx_packets, cb.tx_packets + 10);
     EXPECT_GT(ca.rx_packets, cb.rx_packets + 10);
     EXPECT_GT(sa.tx_packets, sb.tx_packets + 10);

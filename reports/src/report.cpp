@@ -104,6 +104,16 @@ ojson cpu_json(const CpuSnapshot& s) {
 ojson run_json(const RunRecord& r) {
   ojson counters = ojson::object();
   for (const auto& [k, v] : r.counters_delta) counters[k] = v;
+  ojson links = ojson::array();
+  for (const LinkCounters& l : r.links_delta)
+    links.push_back({{"role", l.role},
+                     {"ifname", l.ifname},
+                     {"rx_packets", l.rx_packets},
+                     {"tx_packets", l.tx_packets},
+                     {"rx_bytes", l.rx_bytes},
+                     {"tx_bytes", l.tx_bytes},
+                     {"rx_dropped", l.rx_dropped},
+                     {"tx_dropped", l.tx_dropped}});
   ojson derived = ojson::object();
   const DerivedRun d = derive(r);
   for (const auto& f : derived_fields()) derived[f.name] = d.*f.member;
@@ -119,6 +129,7 @@ ojson run_json(const RunRecord& r) {
           {"cpu_begin", cpu_json(r.cpu_begin)},
           {"cpu_end", cpu_json(r.cpu_end)},
           {"counters_delta", counters},
+          {"links_delta", links},
           {"engagement",
            {{"checked", r.engagement.checked},
             {"ok", r.engagement.ok},
@@ -436,6 +447,19 @@ RunRecord read_run(const Node& n) {
   r.cpu_begin = read_cpu(n["cpu_begin"]);
   r.cpu_end = read_cpu(n["cpu_end"]);
   for (const auto& [k, v] : n["counters_delta"].members()) r.counters_delta[k] = v.u64();
+  if (n.has("links_delta"))   // absent in reports written before typed link counters
+    for (const Node& l : n["links_delta"].array()) {
+      LinkCounters c;
+      c.role = l["role"].str();
+      c.ifname = l["ifname"].str();
+      c.rx_packets = l["rx_packets"].u64();
+      c.tx_packets = l["tx_packets"].u64();
+      c.rx_bytes = l["rx_bytes"].u64();
+      c.tx_bytes = l["tx_bytes"].u64();
+      c.rx_dropped = l["rx_dropped"].u64();
+      c.tx_dropped = l["tx_dropped"].u64();
+      r.links_delta.push_back(std::move(c));
+    }
   const Node e = n["engagement"];
   r.engagement.checked = e["checked"].boolean();
   r.engagement.ok = e["ok"].boolean();

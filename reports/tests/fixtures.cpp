@@ -72,7 +72,9 @@ Report full_report() {
   run.result.window_s = 1.5;
   run.cpu_begin = {100.5, {{1, 2, 3, 4, 5, 6, 7, 8}, {10, 20, 30, 40, 50, 60, 70, 80}}};
   run.cpu_end = {102.0, {{2, 3, 4, 5, 6, 7, 8, 9}, {11, 21, 31, 41, 51, 61, 71, 81}}};
-  run.counters_delta = {{"sockmap.redirected", 1234}, {"link.client.veth0.tx_packets", 18'446'744'073'709'551'000ull}};
+  run.counters_delta = {{"sockmap.redirected", 1234}, {"sockmap.misses", 18'446'744'073'709'551'000ull}};
+  run.links_delta = {{.role = "client", .ifname = "veth0", .rx_packets = 1, .tx_packets = 18'446'744'073'709'551'000ull,
+                      .rx_bytes = 3, .tx_bytes = 4, .rx_dropped = 5, .tx_dropped = 6}};
   run.engagement = {true, false, 0.1, "carried 10%"};
   r.runs.push_back(run);
 
@@ -207,18 +209,16 @@ Report example_report() {
         for (const auto& smp : w.samples) moved += smp.bytes;
         const uint64_t packets = moved / 1448;
         if (dp == "kernel") {
-          run.counters_delta = {{"link.client.veth0.tx_bytes", moved + packets * 66},
-                                {"link.client.veth0.tx_packets", packets},
-                                {"link.server.veth1.rx_bytes", moved + packets * 66},
-                                {"link.server.veth1.rx_packets", packets}};
+          run.links_delta = {{.role = "client", .ifname = "veth0", .tx_packets = packets, .tx_bytes = moved + packets * 66},
+                             {.role = "server", .ifname = "veth1", .rx_packets = packets, .rx_bytes = moved + packets * 66}};
         } else {
           const bool bypassed = !(rr && r == 2);
           const uint64_t leaked = bypassed ? 12 : packets * 88 / 100;
           uint64_t msgs = 0;
           for (const auto& smp : w.samples) msgs += smp.messages;
-          run.counters_delta = {{"sockmap.redirected_msgs", bypassed ? msgs : msgs * 12 / 100},
-                                {"link.client.veth0.tx_packets", leaked},
-                                {"link.server.veth1.rx_packets", leaked}};
+          run.counters_delta = {{"sockmap.redirected_msgs", bypassed ? msgs : msgs * 12 / 100}};
+          run.links_delta = {{.role = "client", .ifname = "veth0", .tx_packets = leaked},
+                             {.role = "server", .ifname = "veth1", .rx_packets = leaked}};
           run.engagement.checked = true;
           run.engagement.carried_share = bypassed ? 1.0 : 0.12;
           if (!bypassed) {
@@ -330,6 +330,7 @@ void expect_same(const Report& a, const Report& b) {
     same_cpu(x.cpu_begin, y.cpu_begin, where + ".cpu_begin");
     same_cpu(x.cpu_end, y.cpu_end, where + ".cpu_end");
     EXPECT_EQ(x.counters_delta, y.counters_delta) << where;
+    EXPECT_EQ(x.links_delta, y.links_delta) << where;
     EXPECT_EQ(x.engagement.checked, y.engagement.checked) << where;
     EXPECT_EQ(x.engagement.ok, y.engagement.ok) << where;
     EXPECT_EQ(x.engagement.carried_share, y.engagement.carried_share) << where;

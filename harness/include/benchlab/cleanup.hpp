@@ -6,11 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "benchlab/core/system_paths.hpp"
+
 namespace benchlab {
 
 inline constexpr const char* kRunStateDir = "/run/benchlab/runs";
-inline constexpr const char* kCgroupRoot = "/sys/fs/cgroup/unified";
-inline constexpr const char* kBpffsRoot = "/sys/fs/bpf";
 
 // Records that run `run_base` (6 hex chars) belongs to this process; removed by the destructor.
 class RunRecordFile {

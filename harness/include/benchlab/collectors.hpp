@@ -5,9 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "benchlab/core/datapath.hpp"
 #include "benchlab/core/results.hpp"
-#include "benchlab/netns/topology.hpp"
+#include "benchlab/core/topology.hpp"
 
 namespace benchlab {
 
@@ -15,15 +14,12 @@ namespace benchlab {
 CpuSnapshot read_proc_stat();
 CpuSnapshot parse_proc_stat(const std::string& text, double mono_s, long user_hz);
 
-// Counters of every topology interface, keyed "link.<role>.<ifname>.<stat>".
-Counters read_topology_links(const netns::Topology& topo);
-
-// b - a for every key of b (keys missing from a count from zero).
-Counters counter_delta(const Counters& a, const Counters& b);
+// Counters of every topology interface (Topology::interfaces()), one record per role and interface.
+std::vector<LinkCounters> read_topology_links(const Topology& topo);
 
 // The environment a report records: kernel, CPU, cores, sysctls, library versions, revision.
 nlohmann::json capture_environment();
 // Offload features of the topology's interfaces, keyed "<role>.<ifname>".
-nlohmann::json capture_offloads(const netns::Topology& topo);
+nlohmann::json capture_offloads(const Topology& topo);
 
 }  // namespace benchlab

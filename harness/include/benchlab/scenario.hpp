@@ -36,7 +36,7 @@ struct ScenarioSpec {
   int repetitions = 3;
 
   std::string topology = "loopback";
-  netns::Family family = netns::Family::ipv4;
+  Family family = Family::ipv4;
   OptionValues topology_options;
 
   std::vector<std::string> datapaths;            // "kernel" first, always present

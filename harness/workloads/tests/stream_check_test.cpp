@@ -103,11 +103,11 @@ class TamperingDatapath : public Datapath {
  public:
   explicit TamperingDatapath(Tamper how) : how_(how) {}
   std::string name() const override { return "tamper"; }
-  ConnectTarget client_target(const netns::Endpoint& server, uint16_t port) const override {
+  ConnectTarget client_target(const Endpoint& server, uint16_t port) const override {
     const uint16_t fport = uint16_t(port + 1000);
     socklen_t up_len = 0, at_len = 0;
-    sockaddr_storage up = netns::to_sockaddr(server.addr, port, &up_len);
-    sockaddr_storage at = netns::to_sockaddr(server.addr, fport, &at_len);
+    sockaddr_storage up = to_sockaddr(server.addr, port, &up_len);
+    sockaddr_storage at = to_sockaddr(server.addr, fport, &at_len);
     Tamper how = how_;
     fwd_.emplace(ChildProcess::spawn({
         .role = "forwarder",
@@ -144,7 +144,7 @@ class StreamCheckTest : public ::testing::Test {
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root to build network namespaces";
   }
-  workloads::StreamCheckResult run(const netns::Topology& topo, const Datapath& dp, uint32_t size, uint32_t flows,
+  workloads::StreamCheckResult run(const Topology& topo, const Datapath& dp, uint32_t size, uint32_t flows,
                                    uint64_t per_flow, double timeout_s = 10) {
     Cell cell;
     cell.workload = "tcp_stream";
@@ -161,19 +161,19 @@ class StreamCheckTest : public ::testing::Test {
 
 TEST_F(StreamCheckTest, IntactOverLoopbackAndVethManyFlows) {
   PlainDatapath kernel_like;
-  auto lo = netns::make_loopback({.family = netns::Family::ipv4, .mtu = 1500, .run_id = id("l")});
+  auto lo = netns::make_loopback({.family = Family::ipv4, .mtu = 1500, .run_id = id("l")});
   auto r = run(*lo, kernel_like, 64, 3, 200000);
   EXPECT_EQ(r.bytes, 3u * 200000u);
   EXPECT_EQ(r.bad_reads, 0u);
   EXPECT_EQ(r.first_mismatch, "");
-  auto v = netns::make_veth({.family = netns::Family::ipv6, .mtu = 1500, .run_id = id("v")});
+  auto v = netns::make_veth({.family = Family::ipv6, .mtu = 1500, .run_id = id("v")});
   r = run(*v, kernel_like, 65536, 2, 1 << 20);
   EXPECT_EQ(r.bytes, 2u << 20);
   EXPECT_EQ(r.bad_reads, 0u);
 }
 
 TEST_F(StreamCheckTest, ForwarderThatChangesNothingPasses) {
-  auto lo = netns::make_loopback({.family = netns::Family::ipv4, .mtu = 1500, .run_id = id("n")});
+  auto lo = netns::make_loopback({.family = Family::ipv4, .mtu = 1500, .run_id = id("n")});
   TamperingDatapath dp(Tamper::none);
   auto r = run(*lo, dp, 1024, 1, 1 << 20);
   EXPECT_EQ(r.bytes, 1u << 20);
@@ -181,7 +181,7 @@ TEST_F(StreamCheckTest, ForwarderThatChangesNothingPasses) {
 }
 
 TEST_F(StreamCheckTest, AFlippedByteIsFoundWhereItIs) {
-  auto lo = netns::make_loopback({.family = netns::Family::ipv4, .mtu = 1500, .run_id = id("f")});
+  auto lo = netns::make_loopback({.family = Family::ipv4, .mtu = 1500, .run_id = id("f")});
   TamperingDatapath dp(Tamper::flip_byte);
   auto r = run(*lo, dp, 1024, 1, 1 << 20);
   EXPECT_EQ(r.bytes, 1u << 20);
@@ -190,7 +190,7 @@ TEST_F(StreamCheckTest, AFlippedByteIsFoundWhereItIs) {
 }
 
 TEST_F(StreamCheckTest, DroppedBytesAreFoundEvenAWholeCycle) {
-  auto lo = netns::make_loopback({.family = netns::Family::ipv4, .mtu = 1500, .run_id = id("d")});
+  auto lo = netns::make_loopback({.family = Family::ipv4, .mtu = 1500, .run_id = id("d")});
   TamperingDatapath dp(Tamper::drop_chunk);
   EXPECT_THROW(
       {
@@ -209,7 +209,7 @@ TEST_F(StreamCheckTest, DroppedBytesAreFoundEvenAWholeCycle) {
 }
 
 TEST_F(StreamCheckTest, AShortFlowIsARunError) {
-  auto lo = netns::make_loopback({.family = netns::Family::ipv4, .mtu = 1500, .run_id = id("t")});
+  auto lo = netns::make_loopback({.family = Family::ipv4, .mtu = 1500, .run_id = id("t")});
   TamperingDatapath dp(Tamper::truncate);
   try {
     run(*lo, dp, 1024, 1, 1 << 20);

@@ -26,7 +26,7 @@ namespace {
 class StubDatapath : public Datapath {
  public:
   std::string name() const override { return "stub"; }
-  ConnectTarget client_target(const netns::Endpoint& server, uint16_t port) const override {
+  ConnectTarget client_target(const Endpoint& server, uint16_t port) const override {
     ++targets;
     last_port = port;
     return {server.addr, port};
@@ -61,8 +61,8 @@ class TcpRrTest : public ::testing::Test {
     if (geteuid() != 0) GTEST_SKIP() << "needs root to build network namespaces";
   }
 
-  std::unique_ptr<netns::Topology> topology(bool veth, netns::Family family) {
-    netns::TopologyOptions o;
+  std::unique_ptr<Topology> topology(bool veth, Family family) {
+    TopologyOptions o;
     o.family = family;
     o.run_id = run_id(veth ? "v" : "l");
     return veth ? netns::make_veth(o) : netns::make_loopback(o);
@@ -76,7 +76,7 @@ class TcpRrTest : public ::testing::Test {
     return v;
   }
 
-  WorkloadResult run(const std::string& workload, const netns::Topology& topo, const Datapath& dp,
+  WorkloadResult run(const std::string& workload, const Topology& topo, const Datapath& dp,
                      const OptionValues& opts, Cell cell, CpuAssignment cpus = {}) {
     cell.workload = workload;
     WorkloadContext ctx{.topo = topo, .cell = cell, .options = opts, .datapath = dp, .cpus = cpus};
@@ -194,7 +194,7 @@ TEST_F(TcpRrTest, RegistersBothEntries) {
 }
 
 TEST_F(TcpRrTest, LoopbackIpv4OneFlow) {
-  auto topo = topology(false, netns::Family::ipv4);
+  auto topo = topology(false, Family::ipv4);
   StubDatapath dp;
   auto r = run("tcp_rr", *topo, dp, options("tcp_rr"), Cell{.message_size = 64, .flows = 1});
   check_run(r);
@@ -211,7 +211,7 @@ TEST_F(TcpRrTest, LoopbackIpv4OneFlow) {
 }
 
 TEST_F(TcpRrTest, VethIpv4ManyFlowsAsymmetricAndLarge) {
-  auto topo = topology(true, netns::Family::ipv4);
+  auto topo = topology(true, Family::ipv4);
   StubDatapath dp;
   OptionValues o = options("tcp_rr");
   o.set("response_size", int64_t(300000));   // larger than the scratch buffer and socket buffers
@@ -222,14 +222,14 @@ TEST_F(TcpRrTest, VethIpv4ManyFlowsAsymmetricAndLarge) {
 }
 
 TEST_F(TcpRrTest, VethIpv6) {
-  auto topo = topology(true, netns::Family::ipv6);
+  auto topo = topology(true, Family::ipv6);
   StubDatapath dp;
   auto r = run("tcp_rr", *topo, dp, options("tcp_rr"), Cell{.message_size = 1024, .flows = 2});
   check_run(r);
 }
 
 TEST_F(TcpRrTest, SameCoreAndUnverified) {
-  auto topo = topology(false, netns::Family::ipv4);
+  auto topo = topology(false, Family::ipv4);
   StubDatapath dp;
   OptionValues o = options("tcp_rr");
   o.set("verify_payload", false);
@@ -240,7 +240,7 @@ TEST_F(TcpRrTest, SameCoreAndUnverified) {
 }
 
 TEST_F(TcpRrTest, CrrCompletesTransactions) {
-  auto topo = topology(false, netns::Family::ipv4);
+  auto topo = topology(false, Family::ipv4);
   StubDatapath dp;
   auto r = run("tcp_crr", *topo, dp, options("tcp_crr"), Cell{.message_size = 200, .flows = 2});
   check_run(r);
@@ -252,14 +252,14 @@ TEST_F(TcpRrTest, CrrCompletesTransactions) {
 }
 
 TEST_F(TcpRrTest, CrrVethIpv6) {
-  auto topo = topology(true, netns::Family::ipv6);
+  auto topo = topology(true, Family::ipv6);
   StubDatapath dp;
   auto r = run("tcp_crr", *topo, dp, options("tcp_crr"), Cell{.message_size = 64, .flows = 1});
   check_run(r);
 }
 
 TEST_F(TcpRrTest, FailingBarrierIsARunError) {
-  auto topo = topology(false, netns::Family::ipv4);
+  auto topo = topology(false, Family::ipv4);
   FailingBarrier dp;
   const auto t0 = std::chrono::steady_clock::now();
   try {
@@ -275,7 +275,7 @@ TEST_F(TcpRrTest, FailingBarrierIsARunError) {
 
 TEST_F(TcpRrTest, ConnectionRefusedIsARunErrorNotAHang) {
   for (const char* workload : {"tcp_rr", "tcp_crr"}) {
-    auto topo = topology(true, netns::Family::ipv4);
+    auto topo = topology(true, Family::ipv4);
     StubDatapath dp;
     OptionValues o = options(workload);
     o.set("connect_port", int64_t(5301));   // nothing listens there
@@ -292,7 +292,7 @@ TEST_F(TcpRrTest, ConnectionRefusedIsARunErrorNotAHang) {
 }
 
 TEST_F(TcpRrTest, BackToBackRunsReuseThePort) {
-  auto topo = topology(false, netns::Family::ipv4);
+  auto topo = topology(false, Family::ipv4);
   StubDatapath dp;
   OptionValues o = options("tcp_rr");
   // A first run leaves connections in TIME_WAIT on the port; the next server must still bind.
@@ -303,7 +303,7 @@ TEST_F(TcpRrTest, BackToBackRunsReuseThePort) {
 }
 
 TEST_F(TcpRrTest, BadConfigurationIsARunError) {
-  auto topo = topology(false, netns::Family::ipv4);
+  auto topo = topology(false, Family::ipv4);
   StubDatapath dp;
   EXPECT_THROW(run("tcp_rr", *topo, dp, options("tcp_rr"), Cell{.message_size = 0, .flows = 1}), RunError);
   EXPECT_THROW(run("tcp_rr", *topo, dp, options("tcp_rr"), Cell{.message_size = 64, .flows = 0}), RunError);

@@ -26,7 +26,7 @@ namespace {
 class StubDatapath : public Datapath {
  public:
   std::string name() const override { return "stub"; }
-  ConnectTarget client_target(const netns::Endpoint& server, uint16_t port) const override {
+  ConnectTarget client_target(const Endpoint& server, uint16_t port) const override {
     targets++;
     last_port = port;
     return {server.addr, port};
@@ -36,16 +36,16 @@ class StubDatapath : public Datapath {
 };
 
 // A topology stitched from endpoints of others, to point a client at a place with no server.
-class SplitTopology : public netns::Topology {
+class SplitTopology : public Topology {
  public:
-  SplitTopology(netns::Endpoint client, netns::Endpoint server) : client_(client), server_(server) {}
+  SplitTopology(Endpoint client, Endpoint server) : client_(client), server_(server) {}
   std::string kind() const override { return "split"; }
-  const netns::Endpoint& client() const override { return client_; }
-  const netns::Endpoint& server() const override { return server_; }
-  std::vector<const netns::Endpoint*> interfaces() const override { return {}; }
+  const Endpoint& client() const override { return client_; }
+  const Endpoint& server() const override { return server_; }
+  std::vector<const Endpoint*> interfaces() const override { return {}; }
 
  private:
-  netns::Endpoint client_, server_;
+  Endpoint client_, server_;
 };
 
 std::string run_id(const std::string& tag) {
@@ -53,10 +53,10 @@ std::string run_id(const std::string& tag) {
   return "st" + std::to_string(getpid()) + tag + std::to_string(n++);
 }
 
-std::unique_ptr<netns::Topology> loopback(netns::Family f) {
+std::unique_ptr<Topology> loopback(Family f) {
   return netns::make_loopback({.family = f, .mtu = 1500, .run_id = run_id("l")});
 }
-std::unique_ptr<netns::Topology> veth(netns::Family f) {
+std::unique_ptr<Topology> veth(Family f) {
   return netns::make_veth({.family = f, .mtu = 1500, .run_id = run_id("v")});
 }
 
@@ -76,7 +76,7 @@ class TcpStreamTest : public ::testing::Test {
     options_ = OptionValues::defaults(entry_->options);
   }
 
-  Outcome run(const netns::Topology& topo, uint32_t message_size, uint32_t flows,
+  Outcome run(const Topology& topo, uint32_t message_size, uint32_t flows,
               double warmup_s = 1, double duration_s = 1) {
     Cell cell;
     cell.message_size = message_size;
@@ -170,7 +170,7 @@ void expect_consistent(const Outcome& o, uint32_t message_size, uint32_t flows) 
 
 TEST_F(TcpStreamTest, LoopbackIpv4) {
   options_.set("port", int64_t(5301));
-  auto topo = loopback(netns::Family::ipv4);
+  auto topo = loopback(Family::ipv4);
   Outcome o = run(*topo, 1024, 1);
   expect_consistent(o, 1024, 1);
   EXPECT_EQ(dp_.targets, 2);   // the load, then its payload check
@@ -178,20 +178,20 @@ TEST_F(TcpStreamTest, LoopbackIpv4) {
 }
 
 TEST_F(TcpStreamTest, VethIpv6TwoFlowsOddMessageSize) {
-  auto topo = veth(netns::Family::ipv6);
+  auto topo = veth(Family::ipv6);
   Outcome o = run(*topo, 3000, 2);
   expect_consistent(o, 3000, 2);
 }
 
 TEST_F(TcpStreamTest, VethIpv4) {
-  auto topo = veth(netns::Family::ipv4);
+  auto topo = veth(Family::ipv4);
   Outcome o = run(*topo, 65536, 1);
   expect_consistent(o, 65536, 1);
 }
 
 TEST_F(TcpStreamTest, LoopbackIpv6Zerocopy) {
   options_.set("zerocopy", true);
-  auto topo = loopback(netns::Family::ipv6);
+  auto topo = loopback(Family::ipv6);
   Outcome o = run(*topo, 16384, 1);
   expect_consistent(o, 16384, 1);
 }
@@ -212,9 +212,9 @@ void expect_bounded_failure(const std::function<void()>& fn, const std::string& 
 }
 
 TEST_F(TcpStreamTest, ServerAddressNotOnHostIsRunError) {
-  auto topo = loopback(netns::Family::ipv4);
-  netns::Endpoint wrong = topo->server();
-  wrong.addr = netns::IpAddress::parse("198.18.0.9");
+  auto topo = loopback(Family::ipv4);
+  Endpoint wrong = topo->server();
+  wrong.addr = IpAddress::parse("198.18.0.9");
   SplitTopology split(topo->client(), wrong);
   expect_bounded_failure([&] { run(split, 1024, 1); }, "server");
 }
@@ -222,22 +222,22 @@ TEST_F(TcpStreamTest, ServerAddressNotOnHostIsRunError) {
 TEST_F(TcpStreamTest, NoServerIsRunError) {
   // The server listens in one namespace; the client dials the same address in another, where
   // nothing listens.
-  auto a = loopback(netns::Family::ipv4);
-  auto b = loopback(netns::Family::ipv4);
+  auto a = loopback(Family::ipv4);
+  auto b = loopback(Family::ipv4);
   SplitTopology split(b->client(), a->server());
   expect_bounded_failure([&] { run(split, 1024, 1); }, "client");
 }
 
 TEST_F(TcpStreamTest, UnreachableServerIsRunError) {
   // The client's namespace has no route to the server's address.
-  auto a = loopback(netns::Family::ipv6);
-  auto b = veth(netns::Family::ipv4);
+  auto a = loopback(Family::ipv6);
+  auto b = veth(Family::ipv4);
   SplitTopology split(b->client(), a->server());
   expect_bounded_failure([&] { run(split, 1024, 1); }, "client");
 }
 
 TEST_F(TcpStreamTest, OutOfRangeCellIsRunErrorBeforeAnyProcess) {
-  auto topo = loopback(netns::Family::ipv4);
+  auto topo = loopback(Family::ipv4);
   EXPECT_THROW(run(*topo, 2 * 1024 * 1024, 1), RunError);
   EXPECT_THROW(run(*topo, 1024, 129), RunError);
 }

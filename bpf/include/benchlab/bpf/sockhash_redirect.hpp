@@ -37,7 +37,7 @@ class SockhashRedirect final : public Datapath {
   std::string workload_cgroup() const override;
   void await_socket(int fd) const override;
   Counters read_counters() const override;
-  Engagement check_engagement(const Counters& delta, const WorkloadResult& r) const override;
+  Engagement check_engagement(const WindowCounters& delta, const WorkloadResult& r) const override;
 
   int sockhash_fd() const;
 
@@ -70,7 +70,7 @@ inline constexpr uint64_t kLinkSlackPackets = 32;
 inline constexpr uint64_t kLinkPacketsPerSocket = 6;
 // With `totals` (the datapath's counters over the whole run), the byte shares compare them with
 // every sample of the run; without, `delta` with the measured samples. Links: always `delta`.
-Engagement evaluate_sockmap_engagement(SockmapMode mode, const Counters& delta,
+Engagement evaluate_sockmap_engagement(SockmapMode mode, const WindowCounters& delta,
                                        const WorkloadResult& r, const Counters* totals = nullptr);
 
 }  // namespace benchlab::bpf

@@ -48,17 +48,17 @@ struct TcpProxyConfig {
 class TcpProxy final : public Datapath {
  public:
   explicit TcpProxy(const DatapathContext& ctx, const TcpProxyConfig& cfg);   // throws
-  TcpProxy(const netns::Endpoint& server, const TcpProxyConfig& cfg);          // tests
+  TcpProxy(const Endpoint& server, const TcpProxyConfig& cfg);          // tests
   ~TcpProxy() override;
   TcpProxy(const TcpProxy&) = delete;
   TcpProxy& operator=(const TcpProxy&) = delete;
 
   std::string name() const override;
-  ConnectTarget client_target(const netns::Endpoint& server, uint16_t port) const override;
+  ConnectTarget client_target(const Endpoint& server, uint16_t port) const override;
   std::string workload_cgroup() const override;   // relay: the run's cgroup; others: ""
   void await_socket(int fd) const override;        // relay: in `targets` and armed; others: no-op
   Counters read_counters() const override;
-  Engagement check_engagement(const Counters& delta, const WorkloadResult& r) const override;
+  Engagement check_engagement(const WindowCounters& delta, const WorkloadResult& r) const override;
 
   // Process ids of the running proxies (tests check they are gone after destruction).
   std::vector<int> proxy_pids() const;

@@ -9,24 +9,24 @@
 #include <string>
 #include <vector>
 
+#include "benchlab/core/topology.hpp"
+
 namespace benchlab::netns {
 
 inline constexpr const char* kNetnsDir = "/run/netns";
 inline constexpr const char* kNamePrefix = "bl-";
 
-class Netns {
+class Netns final : public NetNamespace {
  public:
   // Creates a fresh namespace named `name` (must start with kNamePrefix), with `lo` up.
   static std::unique_ptr<Netns> create(const std::string& name);
-  ~Netns();
+  ~Netns() override;
   Netns(const Netns&) = delete;
   Netns& operator=(const Netns&) = delete;
 
-  const std::string& name() const { return name_; }
-  int fd() const { return fd_; }   // an open fd of the namespace, usable with setns(fd, CLONE_NEWNET)
-
-  // Runs fn on a new thread that has entered this namespace; rethrows fn's exception.
-  void run_in(const std::function<void()>& fn) const;
+  const std::string& name() const override { return name_; }
+  int fd() const override { return fd_; }   // usable with setns(fd, CLONE_NEWNET)
+  void run_in(const std::function<void()>& fn) const override;
 
  private:
   Netns(std::string name, int fd) : name_(std::move(name)), fd_(fd) {}

@@ -13,7 +13,6 @@
 #include <nlohmann/json.hpp>
 
 #include "benchlab/core/cell.hpp"
-#include "benchlab/core/datapath.hpp"
 #include "benchlab/core/results.hpp"
 
 namespace benchlab::reports {
@@ -34,7 +33,8 @@ struct RunRecord {
 
   WorkloadResult result;
   CpuSnapshot cpu_begin, cpu_end;   // /proc/stat at the measured window's start and end
-  Counters counters_delta;          // datapath counters and "link.<role>.<ifname>.<stat>" deltas
+  Counters counters_delta;          // the datapath's own counters over the window
+  std::vector<LinkCounters> links_delta;   // every topology interface's counters over the window
   Engagement engagement;
   double topology_build_ms = 0;
   double topology_teardown_ms = 0;

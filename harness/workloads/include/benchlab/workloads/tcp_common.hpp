@@ -13,7 +13,7 @@
 #include <optional>
 #include <string>
 
-#include "benchlab/netns/topology.hpp"
+#include "benchlab/core/topology.hpp"
 
 namespace benchlab::workloads {
 
@@ -50,7 +50,7 @@ struct SockAddr {
   uint16_t port() const;
   std::string str() const;   // "198.18.0.1:5300" or "[2001:2::1]:5300"
 };
-SockAddr make_sockaddr(const netns::IpAddress& a, uint16_t port);
+SockAddr make_sockaddr(const IpAddress& a, uint16_t port);
 
 // A nonblocking, close-on-exec TCP socket with TCP_NODELAY set.
 UniqueFd tcp_socket(int family);

@@ -14,7 +14,6 @@
 #include "benchlab/core/results.hpp"
 
 namespace benchlab {
-namespace netns { class Topology; }
 
 struct WindowHooks {
   std::function<void()> begin;   // measured window starts (after warm-up)
@@ -22,7 +21,7 @@ struct WindowHooks {
 };
 
 struct WorkloadContext {
-  const netns::Topology& topo;
+  const Topology& topo;
   const Cell& cell;
   const OptionValues& options;
   const Datapath& datapath;

@@ -43,6 +43,30 @@ struct WorkloadResult {
   double window_s = 0;                   // length of the measured window actually observed
 };
 
+// A datapath's own counters (BPF maps summed over CPUs, user-space tallies), by name.
+using Counters = std::map<std::string, uint64_t>;
+// b - a for every key of b (keys missing from a count from zero; a counter that went backwards
+// gives 0).
+Counters counter_delta(const Counters& a, const Counters& b);
+
+// One interface's packet and byte counters, as the collectors read them for every interface of
+// the topology (one record per role and interface).
+struct LinkCounters {
+  std::string role;     // the endpoint's role: "client", "server", ...
+  std::string ifname;
+  uint64_t rx_packets = 0, tx_packets = 0, rx_bytes = 0, tx_bytes = 0, rx_dropped = 0, tx_dropped = 0;
+  bool operator==(const LinkCounters&) const = default;
+};
+// b - a, record by record, matched by (role, ifname); a record only in b counts from zero.
+std::vector<LinkCounters> link_delta(const std::vector<LinkCounters>& a, const std::vector<LinkCounters>& b);
+
+// What the runner hands a datapath's engagement check: the change over the measured window of
+// the datapath's own counters and of every topology interface's counters.
+struct WindowCounters {
+  Counters datapath;
+  std::vector<LinkCounters> links;
+};
+
 // Per-CPU jiffies from /proc/stat converted to seconds, at one instant.
 struct CpuTimes {
   double user_s = 0, nice_s = 0, system_s = 0, idle_s = 0, iowait_s = 0, irq_s = 0, softirq_s = 0, steal_s = 0;

@@ -12,10 +12,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "benchlab/core/clock.hpp"
 #include "benchlab/core/results.hpp"
+#include "benchlab/core/topology.hpp"
 
 namespace benchlab {
-namespace netns { class Netns; }
 
 // The child's side of the pipe to the parent.
 class ChildChannel {
@@ -29,13 +30,11 @@ class ChildChannel {
 
 struct ChildSpec {
   std::string role;                       // "client", "server", ...
-  const netns::Netns* ns = nullptr;       // nullptr: stay in the caller's namespace
+  const NetNamespace* ns = nullptr;       // nullptr: stay in the caller's namespace
   std::string cgroup;                     // cgroup v2 directory to join, or ""
   int cpu = -1;                           // CPU to pin to, or -1
   std::function<nlohmann::json(ChildChannel&)> body;
 };
-
-using Clock = std::chrono::steady_clock;
 
 class ChildProcess {
  public:
@@ -64,10 +63,5 @@ class ChildProcess {
   bool ready_ = false;
   bool reaped_ = false;
 };
-
-// CLOCK_MONOTONIC in seconds; comparable across processes.
-double mono_now_s();
-// Sleeps until the CLOCK_MONOTONIC instant t_s.
-void sleep_until_mono(double t_s);
 
 }  // namespace benchlab

@@ -12,24 +12,22 @@
 #include "benchlab/core/cell.hpp"
 #include "benchlab/core/options.hpp"
 #include "benchlab/core/results.hpp"
-#include "benchlab/netns/topology.hpp"
+#include "benchlab/core/topology.hpp"
 
 namespace benchlab {
 
 // Where a workload's client connects.
 struct ConnectTarget {
-  netns::IpAddress addr;
+  IpAddress addr;
   uint16_t port = 0;
 };
 
 struct DatapathContext {
-  const netns::Topology& topo;
+  const Topology& topo;
   const Cell& cell;
   const OptionValues& options;
   std::string run_id;       // unique per run; part of every name the datapath creates
 };
-
-using Counters = std::map<std::string, uint64_t>;
 
 class Datapath {
  public:
@@ -40,7 +38,7 @@ class Datapath {
   // the parent before the client starts. The baseline (and any datapath that does not sit in
   // the path) returns the server itself; a proxy datapath starts its proxy for that port (once)
   // and returns the proxy's address.
-  virtual ConnectTarget client_target(const netns::Endpoint& server, uint16_t port) const {
+  virtual ConnectTarget client_target(const Endpoint& server, uint16_t port) const {
     return {server.addr, port};
   }
 
@@ -58,10 +56,10 @@ class Datapath {
 
   // Given the counters' change over the window and what the workload moved, decide whether the
   // datapath under test really carried the traffic. The baseline proves nothing. `delta` holds
-  // this datapath's counters plus, from the runner, the topology interfaces' counters as
-  // "link.<role>.<ifname>.<rx_packets|tx_packets|rx_bytes|tx_bytes>" (role: client/server), so
-  // a socket datapath can also check from outside BPF that the data bypassed the interface.
-  virtual Engagement check_engagement(const Counters& /*delta*/, const WorkloadResult& /*r*/) const {
+  // this datapath's own counters and, from the runner's collectors, a typed record of every
+  // topology interface's counters, so a datapath can also check from outside BPF (e.g. that the
+  // data bypassed an interface).
+  virtual Engagement check_engagement(const WindowCounters& /*delta*/, const WorkloadResult& /*r*/) const {
     return {};
   }
 };

@@ -16,26 +16,8 @@
 #include <fstream>
 
 #include "benchlab/core/error.hpp"
-#include "benchlab/netns/netns.hpp"
 
 namespace benchlab {
-
-SystemError::SystemError(const std::string& what, int err)
-    : Error(ExitCode::run_failure, what + ": " + std::strerror(err)), err_(err) {}
-
-double mono_now_s() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
-}
-
-void sleep_until_mono(double t_s) {
-  timespec ts;
-  ts.tv_sec = time_t(t_s);
-  ts.tv_nsec = long((t_s - double(ts.tv_sec)) * 1e9);
-  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
-  }
-}
 
 namespace {
 

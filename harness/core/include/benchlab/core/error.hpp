@@ -72,4 +72,8 @@ class SystemError : public Error {
   int err_;
 };
 
+// Throws UnsupportedError naming `command` ("benchlab run") and the capabilities it needs when
+// this process is not root.
+void require_root(const std::string& command);
+
 }  // namespace benchlab

@@ -3,6 +3,7 @@
 // read the same tables; adding a datapath, topology or workload is adding one entry.
 #pragma once
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <string>
@@ -11,7 +12,7 @@
 #include "benchlab/core/datapath.hpp"
 #include "benchlab/core/options.hpp"
 #include "benchlab/core/workload.hpp"
-#include "benchlab/netns/topology.hpp"
+#include "benchlab/core/topology.hpp"
 
 namespace benchlab {
 
@@ -56,7 +57,7 @@ class Registry {
 };
 
 using TopologyFactory =
-    std::function<std::unique_ptr<netns::Topology>(const netns::TopologyOptions&, const OptionValues&)>;
+    std::function<std::unique_ptr<Topology>(const TopologyOptions&, const OptionValues&)>;
 using DatapathFactory = std::function<std::unique_ptr<Datapath>(const DatapathContext&)>;
 using WorkloadFactory = std::function<std::unique_ptr<Workload>()>;
 
@@ -70,9 +71,10 @@ struct Registries {
   WorkloadRegistry workloads;
 };
 
-// Every built-in entry. Each module contributes through its own register_* function.
-const Registries& builtin_registries();
-
-bool traffic_compatible(const DatapathRegistry::Entry& d, const WorkloadRegistry::Entry& w);
+// Whether datapath `d` can carry the traffic workload `w` makes.
+inline bool traffic_compatible(const DatapathRegistry::Entry& d, const WorkloadRegistry::Entry& w) {
+  if (w.traffic.empty()) return true;
+  return std::find(d.traffic.begin(), d.traffic.end(), w.traffic.front()) != d.traffic.end();
+}
 
 }  // namespace benchlab

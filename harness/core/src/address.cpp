@@ -6,9 +6,9 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "benchlab/netns/topology.hpp"
+#include "benchlab/core/topology.hpp"
 
-namespace benchlab::netns {
+namespace benchlab {
 
 std::string to_string(Family f) { return f == Family::ipv4 ? "ipv4" : "ipv6"; }
 
@@ -59,4 +59,4 @@ bool is_benchmark_address(const IpAddress& a) {
          b[4] == 0x00 && b[5] == 0x00;
 }
 
-}  // namespace benchlab::netns
+}  // namespace benchlab

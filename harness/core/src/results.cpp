@@ -1,0 +1,36 @@
+#include "benchlab/core/results.hpp"
+
+namespace benchlab {
+
+namespace {
+uint64_t minus(uint64_t b, uint64_t a) { return b >= a ? b - a : 0; }
+}  // namespace
+
+Counters counter_delta(const Counters& a, const Counters& b) {
+  Counters d;
+  for (const auto& [k, v] : b) {
+    auto it = a.find(k);
+    d[k] = minus(v, it == a.end() ? 0 : it->second);
+  }
+  return d;
+}
+
+std::vector<LinkCounters> link_delta(const std::vector<LinkCounters>& a, const std::vector<LinkCounters>& b) {
+  std::vector<LinkCounters> out;
+  for (const LinkCounters& e : b) {
+    LinkCounters base;
+    for (const LinkCounters& x : a)
+      if (x.role == e.role && x.ifname == e.ifname) base = x;
+    LinkCounters d = e;
+    d.rx_packets = minus(e.rx_packets, base.rx_packets);
+    d.tx_packets = minus(e.tx_packets, base.tx_packets);
+    d.rx_bytes = minus(e.rx_bytes, base.rx_bytes);
+    d.tx_bytes = minus(e.tx_bytes, base.tx_bytes);
+    d.rx_dropped = minus(e.rx_dropped, base.rx_dropped);
+    d.tx_dropped = minus(e.tx_dropped, base.tx_dropped);
+    out.push_back(d);
+  }
+  return out;
+}
+
+}  // namespace benchlab
