@@ -45,4 +45,19 @@
 		ok__;                                                                 \
 	})
 
+/* sockops: puts an established socket (active: the connecting side; passive: the accepted
+ * socket) into `map` under its own key. Listening and other sockets are left alone. 0: not an
+ * established callback; 1: inserted; -1: the family was not IPv4/IPv6 or the update failed. */
+#define BL_SOCKHASH_ADD_ESTABLISHED(skops, map)                                       \
+	({                                                                            \
+		struct bl_sock_key k__ = {};                                          \
+		int r__ = 0;                                                          \
+		if ((skops)->op == BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB ||              \
+		    (skops)->op == BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB)               \
+			r__ = BL_FILL_KEY(&k__, skops, local, remote) &&              \
+			      bpf_sock_hash_update(skops, map, &k__, BPF_ANY) == 0    \
+				      ? 1 : -1;                                       \
+		r__;                                                                  \
+	})
+
 #endif /* BENCHLAB_BL_KEY_BPF_H */

@@ -49,24 +49,45 @@ static __always_inline struct bl_sockmap_counters *bl_counters(void)
 			__sync_fetch_and_add(&c__->field, (n));    \
 	} while (0)
 
+/* Both verdicts' start: the key of the socket the verdict looks up, named by the caller's sides
+ * ((local, remote): the context's own socket; (remote, local): its peer). A context of another
+ * family is counted and passed (the macro makes the verdict return SK_PASS); break_key then
+ * corrupts the key (no socket has port 0). */
+#define BL_VERDICT_KEY(key, ctx, L, R)                          \
+	do {                                                    \
+		if (!BL_FILL_KEY(key, ctx, L, R)) {             \
+			BL_COUNT(redirect_errors, 1);           \
+			return SK_PASS;                         \
+		}                                               \
+		if (break_key)                                  \
+			(key)->local_port = 0;                  \
+	} while (0)
+
+/* Both verdicts' end: the message or skb was carried (redirected or found), or missed and goes
+ * to the normal stack. Never a drop. */
+static __always_inline int bl_book(bool carried, __u64 len)
+{
+	if (carried) {
+		BL_COUNT(redirected, 1);
+		BL_COUNT(redirected_bytes, len);
+	} else {
+		BL_COUNT(misses, 1);
+		BL_COUNT(miss_bytes, len);
+	}
+	return SK_PASS;
+}
+
 /* Every socket of the workload's cgroup enters the sockhash once it is established, on both
- * ends (active: the connecting side; passive: the accepted socket). Listening sockets never do.
- * Keys here are always true: break_key only corrupts the verdicts' lookups. */
+ * ends. Keys here are always true: break_key only corrupts the verdicts' lookups. */
 SEC("sockops")
 int sockmap_sockops(struct bpf_sock_ops *skops)
 {
-	struct bl_sock_key key = {};
+	int r = BL_SOCKHASH_ADD_ESTABLISHED(skops, &sock_hash);
 
-	if (skops->op != BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB &&
-	    skops->op != BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB)
-		return 1;
-
-	if (!BL_FILL_KEY(&key, skops, local, remote) ||
-	    bpf_sock_hash_update(skops, &sock_hash, &key, BPF_ANY) != 0) {
+	if (r > 0)
+		BL_COUNT(inserted, 1);
+	else if (r < 0)
 		BL_COUNT(insert_errors, 1);
-		return 1;
-	}
-	BL_COUNT(inserted, 1);
 	return 1;
 }
 

@@ -15,18 +15,6 @@ int sockmap_msg_verdict(struct sk_msg_md *msg)
 	__u64 size = msg->size;
 
 	// Runs on the sending socket; the peer's key is this socket's key reversed.
-	if (!BL_FILL_KEY(&peer, msg, remote, local)) {
-		BL_COUNT(redirect_errors, 1);
-		return SK_PASS;
-	}
-	if (break_key)
-		peer.local_port = 0;   /* no socket has port 0 */
-	if (bpf_msg_redirect_hash(msg, &sock_hash, &peer, BPF_F_INGRESS) == SK_PASS) {
-		BL_COUNT(redirected, 1);
-		BL_COUNT(redirected_bytes, size);
-		return SK_PASS;
-	}
-	BL_COUNT(misses, 1);
-	BL_COUNT(miss_bytes, size);
-	return SK_PASS;
+	BL_VERDICT_KEY(&peer, msg, remote, local);
+	return bl_book(bpf_msg_redirect_hash(msg, &sock_hash, &peer, BPF_F_INGRESS) == SK_PASS, size);
 }

@@ -24,20 +24,9 @@ int sockmap_skb_verdict(struct __sk_buff *skb)
 	struct bpf_sock *sk;
 	__u64 len = skb->len;
 
-	if (!BL_FILL_KEY(&self, skb, local, remote)) {
-		BL_COUNT(redirect_errors, 1);
-		return SK_PASS;
-	}
-	if (break_key)
-		self.local_port = 0; /* no socket has port 0 */
+	BL_VERDICT_KEY(&self, skb, local, remote);
 	sk = bpf_map_lookup_elem(&sock_hash, &self);
-	if (sk) {
+	if (sk)
 		bpf_sk_release(sk);
-		BL_COUNT(redirected, 1);
-		BL_COUNT(redirected_bytes, len);
-		return SK_PASS;
-	}
-	BL_COUNT(misses, 1);
-	BL_COUNT(miss_bytes, len);
-	return SK_PASS;
+	return bl_book(sk != NULL, len);
 }

@@ -125,27 +125,45 @@ static __always_inline int bl_book(struct bl_splice_counters *c, struct bl_splic
 	return SK_PASS;
 }
 
+/* Both verdicts' start: the per-CPU counters, this socket's cookie (and the cookie a lookup
+ * uses: 0 under break_key), the skb's length and its connection's byte record. */
+struct bl_verdict_ctx {
+	struct bl_splice_counters *c;
+	struct bl_splice_conn *conn;
+	__u64 cookie, lookup, len;
+};
+
+/* False when the skb is a bare FIN, which the verdict must drop. TCP hands a bare FIN to the
+ * verdict as an empty skb. Redirected, the peer's psock would try to send 0 bytes, take that as
+ * a broken pipe and stop transmitting (EPIPE on the peer); passed, it would become an empty
+ * message. It carries nothing: drop it and let the proxy forward the FIN, which it learns from
+ * the socket's RCV_SHUTDOWN. */
+static __always_inline bool bl_verdict_begin(struct __sk_buff *skb, struct bl_verdict_ctx *v)
+{
+	__u32 zero = 0;
+
+	v->c = bpf_map_lookup_elem(&counters, &zero);
+	v->cookie = bpf_get_socket_cookie(skb);
+	v->lookup = break_key ? 0 : v->cookie;
+	v->len = skb->len;
+	v->conn = NULL;
+	if (v->len == 0) {
+		if (v->c)
+			BL_COUNT(v->c, empty_skbs, 1);
+		return false;
+	}
+	v->conn = bpf_map_lookup_elem(&conn_bytes, &v->cookie);
+	return true;
+}
+
 SEC("sk_skb/stream_verdict")
 int splice_proxy_verdict(struct __sk_buff *skb)
 {
-	__u32 zero = 0;
-	struct bl_splice_counters *c = bpf_map_lookup_elem(&counters, &zero);
-	__u64 cookie = bpf_get_socket_cookie(skb);
-	__u64 key = break_key ? 0 : cookie;
-	__u64 len = skb->len;
-	struct bl_splice_conn *conn;
+	struct bl_verdict_ctx v;
 
-	/* TCP hands a bare FIN to the verdict as an empty skb. Redirected, the peer's psock would
-	 * try to send 0 bytes, take that as a broken pipe and stop transmitting (EPIPE on the
-	 * peer); passed, it would become an empty message. It carries nothing: drop it and let
-	 * the proxy forward the FIN, which it learns from the socket's RCV_SHUTDOWN. */
-	if (len == 0) {
-		if (c)
-			BL_COUNT(c, empty_skbs, 1);
+	if (!bl_verdict_begin(skb, &v))
 		return SK_DROP;
-	}
-	conn = bpf_map_lookup_elem(&conn_bytes, &cookie);
-	return bl_book(c, conn, len, bpf_sk_redirect_hash(skb, &peer_of, &key, 0) == SK_PASS);
+	return bl_book(v.c, v.conn, v.len, bpf_sk_redirect_hash(skb, &peer_of, &v.lookup, 0) == SK_PASS);
 }
 
 /* Every established socket of the workload's cgroup (the relay is not in it) enters `targets`. */
@@ -154,19 +172,12 @@ int relay_sockops(struct bpf_sock_ops *skops)
 {
 	__u32 zero = 0;
 	struct bl_splice_counters *c = bpf_map_lookup_elem(&counters, &zero);
-	struct bl_sock_key key = {};
+	int r = BL_SOCKHASH_ADD_ESTABLISHED(skops, &targets);
 
-	if (skops->op != BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB &&
-	    skops->op != BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB)
-		return 1;
-	if (!BL_FILL_KEY(&key, skops, local, remote) ||
-	    bpf_sock_hash_update(skops, &targets, &key, BPF_ANY) != 0) {
-		if (c)
-			BL_COUNT(c, insert_errors, 1);
-		return 1;
-	}
-	if (c)
+	if (c && r > 0)
 		BL_COUNT(c, inserted, 1);
+	else if (c && r < 0)
+		BL_COUNT(c, insert_errors, 1);
 	return 1;
 }
 
@@ -178,29 +189,21 @@ SEC("sk_skb/stream_verdict")
 int relay_ingress_verdict(struct __sk_buff *skb)
 {
 	__u32 zero = 0;
-	struct bl_splice_counters *c = bpf_map_lookup_elem(&counters, &zero);
-	__u64 cookie = bpf_get_socket_cookie(skb);
-	__u64 lookup = break_key ? 0 : cookie;
-	__u64 len = skb->len;
-	struct bl_splice_conn *conn;
+	struct bl_verdict_ctx v;
 	struct bl_sock_key *t;
 	__u32 *tripped;
 
-	if (len == 0) {
-		if (c)
-			BL_COUNT(c, empty_skbs, 1);
+	if (!bl_verdict_begin(skb, &v))
 		return SK_DROP;
-	}
-	conn = bpf_map_lookup_elem(&conn_bytes, &cookie);
-	t = bpf_map_lookup_elem(&target_of, &lookup);
+	t = bpf_map_lookup_elem(&target_of, &v.lookup);
 	tripped = bpf_map_lookup_elem(&guard, &zero);
 	if (t && !(tripped && *tripped)) {
 		struct bl_sock_key key = *t;
 
 		if (bpf_sk_redirect_hash(skb, &targets, &key, BPF_F_INGRESS) == SK_PASS)
-			return bl_book(c, conn, len, true);
+			return bl_book(v.c, v.conn, v.len, true);
 	}
-	return bl_book(c, conn, len, false);
+	return bl_book(v.c, v.conn, v.len, false);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -4,15 +4,21 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <cstring>
 #include <string>
+#include <type_traits>
+#include <vector>
 #include <thread>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+
+#include "benchlab/core/error.hpp"
 
 namespace benchlab::bpf {
 
@@ -39,6 +45,28 @@ class MapProgAttachment {
   int prog_fd_ = -1, map_fd_ = -1;
   bpf_attach_type type_{};
 };
+
+// Sums entry `key` of a per-CPU array map over every possible CPU, field by field. T is one of
+// the counter records shared with BPF (bpf/include/benchlab/bpf/*.h): nothing but __u64 fields,
+// padding included, so it is summed as an array of u64. Throws SystemError naming `who`.
+template <class T>
+T sum_percpu(int map_fd, uint32_t key, const std::string& who) {
+  static_assert(std::is_trivially_copyable_v<T> && sizeof(T) % sizeof(uint64_t) == 0,
+                "per-CPU counter records are arrays of __u64");
+  constexpr size_t kWords = sizeof(T) / sizeof(uint64_t);
+  const int ncpu = libbpf_num_possible_cpus();
+  if (ncpu <= 0) throw SystemError(who + ": libbpf_num_possible_cpus", -ncpu);
+  std::vector<T> per_cpu(static_cast<size_t>(ncpu));
+  if (bpf_map_lookup_elem(map_fd, &key, per_cpu.data()) != 0) throw SystemError(who + ": reading counters", errno);
+  std::array<uint64_t, kWords> sum{}, one;
+  for (const T& c : per_cpu) {
+    std::memcpy(one.data(), &c, sizeof(T));
+    for (size_t i = 0; i < kWords; ++i) sum[i] += one[i];
+  }
+  T out;
+  std::memcpy(&out, sum.data(), sizeof(T));
+  return out;
+}
 
 // Installs benchlab's libbpf print callback (quiet unless set_libbpf_verbose(true)). Every
 // entry point that opens a skeleton calls it, so libbpf never prints on its own.

@@ -36,6 +36,8 @@
 #include "benchlab/bpf/sockhash_redirect.hpp"
 #include "benchlab/bpf/splice_proxy.h"
 #include "benchlab/core/error.hpp"
+#include "benchlab/core/socket_options.hpp"
+#include "internal.hpp"
 
 namespace benchlab::bpf {
 
@@ -44,18 +46,6 @@ namespace {
 constexpr int kMaxRoundsPerEvent = 16;   // per direction per wake-up, so no flow starves others
 // relay: a FIN is forwarded once the source's redirected byte count has stood still this long.
 constexpr double kRelaySettle_s = 0.02;
-
-void set_nodelay(int fd) {
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-}
-
-uint64_t cookie_of(int fd) {
-  uint64_t c = 0;
-  socklen_t len = sizeof c;
-  if (getsockopt(fd, SOL_SOCKET, SO_COOKIE, &c, &len) != 0) throw SystemError("getsockopt(SO_COOKIE)", errno);
-  return c;
-}
 
 // Bytes this socket's TCP has been handed by anyone (user writes or BPF redirects), up to a
 // constant: acknowledged plus still queued. Read acked first: bytes moving from the queue to
@@ -188,8 +178,8 @@ class Proxy {
         ::close(cfd);
         continue;
       }
-      set_nodelay(cfd);
-      set_nodelay(ufd);
+      set_tcp_nodelay(cfd);   // best effort: the proxy works without it, only slower
+      set_tcp_nodelay(ufd);
       conns_.emplace_back();
       Conn& c = conns_.back();
       c.cfd = cfd;
@@ -258,7 +248,7 @@ class Proxy {
   bool gate(Conn& c) {
     if (cfg_.test_gate_delay_ms > 0) usleep(useconds_t(cfg_.test_gate_delay_ms) * 1000);
     try {
-      for (auto& d : c.d) d.src_cookie = cookie_of(d.src);
+      for (auto& d : c.d) d.src_cookie = socket_cookie(d.src, "proxy");
       // Queued bytes are measured before the sockets get a psock: from then on SIOCINQ
       // reports the psock's queue, not TCP's. Bytes arriving after this are not counted here.
       uint64_t queued = 0;
@@ -398,11 +388,12 @@ class Proxy {
   // proxy-sockmap: once any verdict has missed, watch every socket for fallback data.
   void check_misses() {
     if (!uses_bpf(cfg_.mode) || fallback_ || cfg_.counters_map_fd < 0) return;
-    std::vector<bl_splice_counters> per_cpu(size_t(cfg_.ncpu));
-    uint32_t zero = 0;
-    if (bpf_map_lookup_elem(cfg_.counters_map_fd, &zero, per_cpu.data()) != 0) return;
     uint64_t misses = 0;
-    for (const auto& p : per_cpu) misses += p.misses;
+    try {
+      misses = sum_percpu<bl_splice_counters>(cfg_.counters_map_fd, 0, "proxy").misses;
+    } catch (const SystemError&) {
+      return;   // unreadable now: the next wake-up asks again
+    }
     if (misses == 0) return;
     fallback_ = true;
     for (auto& c : conns_)

@@ -53,7 +53,6 @@ struct ProxyLoopConfig {
   int armed_fd = -1;               // HASH bl_sock_key → 1 once its relay socket is gated
   int guard_fd = -1;               // ARRAY[1]: 1 stops every redirect (memory guard)
   double memory_floor = 0.25;      // trip the guard when MemAvailable < this share of MemTotal
-  int ncpu = 1;                    // possible CPUs (per-CPU value count)
   int test_gate_delay_ms = 0;      // test only: let bytes queue up before gating
 };
 

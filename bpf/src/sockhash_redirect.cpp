@@ -133,23 +133,7 @@ std::string SockhashRedirect::workload_cgroup() const { return st_->cgroup->path
 int SockhashRedirect::sockhash_fd() const { return bpf_map__fd(st_->obj.o.sock_hash); }
 
 Counters SockhashRedirect::read_counters() const {
-  int ncpu = libbpf_num_possible_cpus();
-  if (ncpu <= 0) throw SystemError("libbpf_num_possible_cpus", -ncpu);
-  std::vector<bl_sockmap_counters> per_cpu(static_cast<size_t>(ncpu));
-  uint32_t key = 0;
-  if (bpf_map__lookup_elem(st_->obj.o.counters, &key, sizeof key, per_cpu.data(),
-                           per_cpu.size() * sizeof(bl_sockmap_counters), 0) != 0)
-    throw SystemError(name() + ": reading counters", errno);
-  bl_sockmap_counters s{};
-  for (const auto& c : per_cpu) {
-    s.inserted += c.inserted;
-    s.insert_errors += c.insert_errors;
-    s.redirected += c.redirected;
-    s.redirected_bytes += c.redirected_bytes;
-    s.misses += c.misses;
-    s.miss_bytes += c.miss_bytes;
-    s.redirect_errors += c.redirect_errors;
-  }
+  const auto s = sum_percpu<bl_sockmap_counters>(bpf_map__fd(st_->obj.o.counters), 0, name());
   return {
       {"inserted", s.inserted},
       {"insert_errors", s.insert_errors},

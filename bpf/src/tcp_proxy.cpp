@@ -77,7 +77,6 @@ struct TcpProxy::State {
   MapProgAttachment verdict;
   std::unique_ptr<CgroupDir> cgroup;   // relay: the workload's cgroup, with sockops attached
   CgroupLinkAttachment sockops;
-  int ncpu = 1;
   std::map<uint16_t, std::unique_ptr<ChildProcess>> proxies;   // by workload port
 };
 
@@ -114,8 +113,6 @@ TcpProxy::TcpProxy(const Endpoint& server, const TcpProxyConfig& cfg)
   if (err) throw_load_error(who, "loading the BPF programs", err);
   if (!st_->verdict.attach(bpf_program__fd(verdict), bpf_map__fd(s->maps.gate), BPF_SK_SKB_STREAM_VERDICT))
     throw_load_error(who, "attaching the stream verdict to the gate sockhash", errno);
-  st_->ncpu = libbpf_num_possible_cpus();
-  if (st_->ncpu <= 0) throw SystemError("libbpf_num_possible_cpus", -st_->ncpu);
   if (mode_ != ProxyMode::relay) return;
   const std::string cg = run_cgroup_path(cfg.run_id, "relay", who);
   st_->cgroup = std::make_unique<CgroupDir>(cg);
@@ -160,7 +157,6 @@ ConnectTarget TcpProxy::client_target(const Endpoint& server, uint16_t port) con
     lc.gate_map_fd = bpf_map__fd(st_->skel.s->maps.gate);
     lc.conn_bytes_fd = bpf_map__fd(st_->skel.s->maps.conn_bytes);
     lc.counters_map_fd = bpf_map__fd(st_->skel.s->maps.counters);
-    lc.ncpu = st_->ncpu;
     lc.test_gate_delay_ms = cfg.test_gate_delay_ms;
   }
   ChildSpec spec;
@@ -216,21 +212,7 @@ Counters TcpProxy::read_counters() const {
   c["pre_gate_bytes"] = ld(s.pre_gate_bytes);
   c["drain_timeouts"] = ld(s.drain_timeouts);
   c["gate_errors"] = ld(s.gate_errors);
-  std::vector<bl_splice_counters> per_cpu(size_t(st_->ncpu));
-  uint32_t key = 0;
-  if (bpf_map__lookup_elem(st_->skel.s->maps.counters, &key, sizeof key, per_cpu.data(),
-                           per_cpu.size() * sizeof(bl_splice_counters), 0) != 0)
-    throw SystemError(name() + ": reading counters", errno);
-  bl_splice_counters sum{};
-  for (const auto& p : per_cpu) {
-    sum.redirected_skbs += p.redirected_skbs;
-    sum.redirected_bytes += p.redirected_bytes;
-    sum.misses += p.misses;
-    sum.miss_bytes += p.miss_bytes;
-    sum.empty_skbs += p.empty_skbs;
-    sum.inserted += p.inserted;
-    sum.insert_errors += p.insert_errors;
-  }
+  const auto sum = sum_percpu<bl_splice_counters>(bpf_map__fd(st_->skel.s->maps.counters), 0, name());
   c["redirected_skbs"] = sum.redirected_skbs;
   c["redirected_bytes"] = sum.redirected_bytes;
   c["misses"] = sum.misses;

@@ -18,6 +18,7 @@
 
 #include "benchlab/core/child.hpp"
 #include "benchlab/core/error.hpp"
+#include "benchlab/core/socket_options.hpp"
 
 namespace benchlab::workloads {
 
@@ -59,15 +60,10 @@ SockAddr make_sockaddr(const IpAddress& a, uint16_t port) {
   return s;
 }
 
-void set_nodelay(int fd) {
-  int one = 1;
-  if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0) fail("setsockopt(TCP_NODELAY)", errno);
-}
-
 UniqueFd tcp_socket(int family) {
   UniqueFd fd(::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP));
   if (!fd) fail("socket", errno);
-  set_nodelay(fd.get());
+  if (int rc = set_tcp_nodelay(fd.get()); rc != 0) fail("setsockopt(TCP_NODELAY)", -rc);
   return fd;
 }
 

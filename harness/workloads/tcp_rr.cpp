@@ -31,6 +31,7 @@
 
 #include "benchlab/core/child.hpp"
 #include "benchlab/core/error.hpp"
+#include "benchlab/core/socket_options.hpp"
 #include "benchlab/core/histogram.hpp"
 #include "benchlab/workloads/tcp.hpp"
 #include "benchlab/workloads/tcp_common.hpp"
@@ -431,9 +432,8 @@ class RrServer {
       if (fd < 0) throw RunError(fmt::format("accept: {}", std::strerror(errno)));
       ServerConn c;
       c.fd.reset(fd);
-      int one = 1;
       // Best effort: a crr connection the client reset at the end of the run may already be dead.
-      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      set_tcp_nodelay(fd);
       ++connections_;
       if (c_.mode == RrMode::rr) {
         // Long-lived connection: pass the datapath's barrier, then greet the client, which

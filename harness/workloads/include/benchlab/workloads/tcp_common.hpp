@@ -54,7 +54,6 @@ SockAddr make_sockaddr(const IpAddress& a, uint16_t port);
 
 // A nonblocking, close-on-exec TCP socket with TCP_NODELAY set.
 UniqueFd tcp_socket(int family);
-void set_nodelay(int fd);
 // A nonblocking listener with SO_REUSEADDR (so a rerun in the same namespace can bind while the
 // previous run's connections sit in TIME_WAIT).
 UniqueFd tcp_listen(const SockAddr& at, int backlog);
