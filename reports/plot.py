@@ -24,7 +24,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-SUPPORTED_SCHEMA = 1
+SUPPORTED_SCHEMA = 2
 
 # metric -> (axis label, scale applied to the stored value)
 UNITS = {
@@ -46,16 +46,36 @@ def quantile(xs, q):
     return xs[lo] + (h - lo) * (xs[lo + 1] - xs[lo])
 
 
+def baseline_of(report):
+    """The baseline datapath (version 2: per traffic kind; every socket workload is "stream")."""
+    summary = report.get("summary", {})
+    if "baselines" in summary:
+        return next(iter(summary["baselines"].values()), "kernel")
+    return summary.get("baseline_datapath", "kernel")
+
+
+def cell_axes(cell):
+    """The cell's axis values: version 2 keeps them under "axes", version 1 as fields."""
+    if "axes" in cell:
+        return cell["axes"]
+    return {"message_size": cell.get("message_size_bytes"), "flows": cell.get("flows"),
+            "cpu_placement": cell.get("cpu_placement")}
+
+
 def summary_rows(report):
     """The report's summary rows, or rows rebuilt from the runs' derived figures."""
     summary = report.get("summary", {})
     if summary.get("rows"):
-        return summary["rows"], summary.get("baseline_datapath", "kernel")
-    baseline = "kernel"
+        rows = summary["rows"]
+        for row in rows:   # version 1 rows name no variant
+            row.setdefault("variant", row["datapath"])
+        return rows, baseline_of(report)
+    baseline = baseline_of(report)
     groups = {}
     for run in report["runs"]:
-        key = (run["cell"]["label"], run["datapath"])
-        row = groups.setdefault(key, {"cell_label": key[0], "cell": run["cell"], "datapath": key[1],
+        key = (run["cell"]["label"], run.get("variant", run["datapath"]))
+        row = groups.setdefault(key, {"cell_label": key[0], "cell": run["cell"], "datapath": run["datapath"],
+                                      "variant": key[1],
                                       "ok_runs": 0, "failed_runs": 0, "skipped_runs": 0, "values": {}})
         row[run["status"] + "_runs"] += 1
         if run["status"] != "ok":
@@ -72,7 +92,7 @@ def summary_rows(report):
         base = groups.get((row["cell_label"], baseline))
         for name, m in row["metrics"].items():
             b = base["metrics"].get(name) if base else None
-            m["ratio_to_baseline"] = m["median"] / b["median"] if b and b["median"] else 0.0
+            m["ratio_to_baseline"] = m["median"] / b["median"] if b and b["median"] else None
     return rows, baseline
 
 
@@ -85,12 +105,12 @@ def main_metric(rows):
 
 def plot_workload(report, workload, rows, baseline, metric, path):
     cells = sorted({r["cell_label"]: r["cell"] for r in rows}.items(),
-                   key=lambda kv: (kv[1]["message_size_bytes"], kv[1]["flows"], kv[1]["cpu_placement"]))
-    datapaths = [d for d in report["scenario"].get("datapaths", []) if any(r["datapath"] == d for r in rows)]
-    datapaths += [d for d in dict.fromkeys(r["datapath"] for r in rows) if d not in datapaths]
+                   key=lambda kv: tuple(str(v).zfill(12) for v in cell_axes(kv[1]).values()))
+    datapaths = [d for d in report["scenario"].get("datapaths", []) if any(r["variant"] == d for r in rows)]
+    datapaths += [d for d in dict.fromkeys(r["variant"] for r in rows) if d not in datapaths]
     datapaths.sort(key=lambda d: d != baseline)   # stable: baseline first, then scenario order
     label, scale = UNITS.get(metric, (metric, 1.0))
-    by_key = {(r["cell_label"], r["datapath"]): r for r in rows}
+    by_key = {(r["cell_label"], r["variant"]): r for r in rows}
 
     colors = {dp: plt.get_cmap("tab10")(i % 10) for i, dp in enumerate(datapaths)}
     width = 0.8 / max(len(datapaths), 1)
@@ -113,7 +133,7 @@ def plot_workload(report, workload, rows, baseline, metric, path):
             err_lo.append(med - m["q1"] * scale)
             err_hi.append(m["q3"] * scale - med)
             top = max(top, m["q3"] * scale)
-            ratio = m.get("ratio_to_baseline", 0)
+            ratio = m.get("ratio_to_baseline") or 0
             notes.append(f"×{ratio:.2f}\nn={m['n']}" if dp != baseline and ratio > 0 else f"n={m['n']}")
         bars = ax.bar(xs, heights, width, yerr=[err_lo, err_hi] if xs else None, capsize=3, color=colors[dp])
         for bar, note, hi in zip(bars, notes, err_hi):
@@ -123,7 +143,7 @@ def plot_workload(report, workload, rows, baseline, metric, path):
     ax.set_xlim(-0.5, len(cells) - 0.5)
     ax.set_xticks(range(len(cells)))
     ax.set_xticklabels([label_.split("/", 1)[1] if "/" in label_ else label_ for label_, _ in cells])
-    ax.set_xlabel("message size / flows / CPU placement")
+    ax.set_xlabel(" / ".join(cell_axes(cells[0][1]).keys()) if cells else "cell")
     ax.set_ylabel(label)
     if top > 0:
         ax.set_ylim(0, top * 1.15)

@@ -19,6 +19,13 @@ Support first_failure(std::initializer_list<Support (*)()> probes) {
   return {};
 }
 
+// Every BPF datapath passes what its verdicts miss to the kernel stack (never a drop): the
+// bytes that took that path are a figure of its own.
+std::vector<MetricSpec> miss_metrics() {
+  return {{.name = "miss_bytes", .unit = "B", .direction = Direction::lower_is_better, .derivation = Derivation::counter,
+           .source = "miss_bytes", .doc = "payload bytes the datapath's verdicts missed (carried by the kernel stack instead)"}};
+}
+
 std::vector<OptionSpec> sockmap_options() {
   return {
       {"await_timeout_ms", OptionType::integer, int64_t(2000),
@@ -47,7 +54,7 @@ DatapathFactory sockmap_factory(SockmapMode mode) {
 std::vector<OptionSpec> proxy_options(ProxyMode mode) {
   std::vector<OptionSpec> o = {
       {"proxy_cpu", OptionType::integer, int64_t(-1),
-       "CPU the proxy is pinned to; -1: the cell's server CPU (the proxy is a sidecar in the server's "
+       "CPU the proxy is pinned to; -1: the cell's proxy CPU role, which is the server's CPU (the proxy is a sidecar in the server's "
        "namespace, so same-core runs all three ends on one CPU and cross-core shares the server's); "
        "-2: not pinned", -2.0, 1023.0, {}},
       {"port_offset", OptionType::integer, int64_t(1000),
@@ -86,7 +93,7 @@ DatapathFactory proxy_factory(ProxyMode mode) {
     cfg.mode = mode;
     int64_t cpu = ctx.options.get_int("proxy_cpu");
     cfg.cpu = cpu >= 0   ? int(cpu)
-              : cpu == -1 ? assign_cpus(ctx.cell.placement, int(sysconf(_SC_NPROCESSORS_ONLN))).server_cpu
+              : cpu == -1 ? ctx.cpus.of("proxy")
                           : -1;
     cfg.port_offset = uint16_t(ctx.options.get_int("port_offset"));
     cfg.max_connections = uint32_t(ctx.options.get_int("max_connections"));
@@ -115,7 +122,9 @@ void register_bpf_datapaths(DatapathRegistry& reg) {
       sockmap_options(),
       sockmap_factory(SockmapMode::msg),
       [] { return first_failure({probe_bpf, probe_cgroup_v2, probe_sockops, probe_sk_msg}); },
-      {"tcp"},
+      {"stream"},
+      {},
+      miss_metrics(),
   });
   reg.add({
       "sockmap-skb",
@@ -132,7 +141,9 @@ void register_bpf_datapaths(DatapathRegistry& reg) {
       proxy_options(ProxyMode::relay),
       proxy_factory(ProxyMode::relay),
       [] { return first_failure({probe_bpf, probe_cgroup_v2, probe_sockops, probe_sk_skb}); },
-      {"tcp"},
+      {"stream"},
+      {},
+      miss_metrics(),
   });
   reg.add({
       "sockmap-skb-pass",
@@ -145,7 +156,9 @@ void register_bpf_datapaths(DatapathRegistry& reg) {
       sockmap_options(),
       sockmap_factory(SockmapMode::skb),
       [] { return first_failure({probe_bpf, probe_cgroup_v2, probe_sockops, probe_sk_skb}); },
-      {"tcp"},
+      {"stream"},
+      {},
+      miss_metrics(),
   });
   reg.add({
       "proxy-copy",
@@ -156,7 +169,7 @@ void register_bpf_datapaths(DatapathRegistry& reg) {
       proxy_options(ProxyMode::copy),
       proxy_factory(ProxyMode::copy),
       [] { return Support{}; },
-      {"tcp"},
+      {"stream"},
   });
   reg.add({
       "proxy-splice",
@@ -166,7 +179,7 @@ void register_bpf_datapaths(DatapathRegistry& reg) {
       proxy_options(ProxyMode::splice),
       proxy_factory(ProxyMode::splice),
       [] { return Support{}; },
-      {"tcp"},
+      {"stream"},
   });
   reg.add({
       "proxy-sockmap",
@@ -181,7 +194,9 @@ void register_bpf_datapaths(DatapathRegistry& reg) {
       proxy_options(ProxyMode::sockmap),
       proxy_factory(ProxyMode::sockmap),
       [] { return first_failure({probe_bpf, probe_sk_skb}); },
-      {"tcp"},
+      {"stream"},
+      {},
+      miss_metrics(),
   });
 }
 

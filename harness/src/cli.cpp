@@ -15,6 +15,7 @@
 #include "benchlab/collectors.hpp"
 #include "benchlab/core/clock.hpp"
 #include "benchlab/core/error.hpp"
+#include "benchlab/core/metrics.hpp"
 #include "benchlab/runner.hpp"
 #include "benchlab/builtin_registries.hpp"
 #include "benchlab/scenario.hpp"
@@ -29,21 +30,47 @@ std::string hms(double s) {
   return fmt::format("{}:{:02}:{:02}", t / 3600, (t / 60) % 60, t % 60);
 }
 
+std::string join(const std::vector<std::string>& xs, const char* sep = ", ") {
+  std::string out;
+  for (const auto& x : xs) out += (out.empty() ? "" : sep) + x;
+  return out;
+}
+
+// Every entry with its traffic kinds, options, axes and metrics: the same table the validator,
+// the runner and the summary read.
 void print_list(const Registries& reg) {
-  auto show = [](const char* title, const auto& registry) {
+  auto show = [](const char* title, const auto& registry, const char* kind_word) {
     fmt::print("{}\n", title);
     for (const auto& e : registry.entries()) {
       Support s = e.probe();
-      fmt::print("  {:<14} {:<11} {}\n", e.name, s.ok ? "supported" : "UNSUPPORTED", e.description);
-      if (!s.ok) fmt::print("  {:<14} {:<11} why: {}\n", "", "", s.reason);
+      std::string kinds = join(e.traffic);
+      if (!e.baseline_of.empty()) kinds += "; baseline of " + join(e.baseline_of);
+      fmt::print("  {:<16} {:<11} {}\n", e.name, s.ok ? "supported" : "UNSUPPORTED",
+                 kinds.empty() ? std::string() : std::string(kind_word) + ": " + kinds);
+      const std::string pad(30, ' ');
+      if (!s.ok) fmt::print("{}why: {}\n", pad, s.reason);
+      fmt::print("{}{}\n", pad, e.description);
       for (const auto& o : e.options)
-        fmt::print("  {:<14} {:<11}   {} ({}, default {}){}\n", "", "", o.name, to_string(o.type), to_string(o.default_value),
+        fmt::print("{}option {} ({}, default {}){}\n", pad, o.name, to_string(o.type), to_string(o.default_value),
                    o.doc.empty() ? "" : ": " + o.doc);
+      for (const auto& a : e.axes) {
+        std::string range = !a.choices.empty() ? join(a.choices, "|")
+                            : a.min && a.max   ? fmt::format("{}..{}", *a.min, *a.max)
+                                               : to_string(a.type);
+        fmt::print("{}axis {} [{}{}{}], default {}: {}\n", pad, a.name, range, a.unit.empty() ? "" : " ", a.unit,
+                   to_string(a.default_value), a.doc);
+      }
+      for (const auto& m : e.metrics)
+        fmt::print("{}metric {} ({}, {} is better): {}\n", pad, m.name, m.unit,
+                   m.direction == Direction::neither ? std::string("neither") : to_string(m.direction), m.doc);
     }
   };
-  show("topologies:", reg.topologies);
-  show("datapaths:", reg.datapaths);
-  show("workloads:", reg.workloads);
+  show("topologies:", reg.topologies, "");
+  show("datapaths:", reg.datapaths, "carries");
+  show("workloads:", reg.workloads, "makes");
+  fmt::print("every row also carries:");
+  for (const auto& m : common_metrics()) fmt::print(" {}", m.name);
+  fmt::print("\n");
 }
 
 }  // namespace
@@ -92,8 +119,11 @@ int cli_main(int argc, char** argv) {
 
     if (*validate) {
       ScenarioSpec spec = load_scenario(scenario_path, reg, sets);
-      fmt::print("{}: ok: {} cells x {} datapaths x {} repetitions, about {}\n", scenario_path, spec.cells().size(),
-                 spec.datapaths.size(), spec.repetitions, hms(spec.estimated_seconds()));
+      fmt::print("{}: ok: {} cells x {} datapaths x {} repetitions = {} runs, about {}\n", scenario_path,
+                 spec.cells().size(), spec.datapaths.size(), spec.repetitions, spec.run_count(),
+                 hms(spec.estimated_seconds()));
+      for (const NotRun& x : spec.not_run)
+        fmt::print("{}: {} does not run in {} cells: {}\n", scenario_path, x.datapath, x.workload, x.reason);
       return 0;
     }
     if (*list) {

@@ -13,11 +13,13 @@ class KernelStack final : public Datapath {
 void register_kernel_datapath(DatapathRegistry& reg) {
   reg.add({
       .name = "kernel",
-      .description = "plain kernel TCP/IP stack, nothing attached (the baseline of every ratio)",
+      .description = "plain kernel stack, nothing attached: the baseline of every traffic kind, the reference of every ratio",
       .options = {},
       .factory = [](const DatapathContext&) -> std::unique_ptr<Datapath> { return std::make_unique<KernelStack>(); },
       .probe = [] { return Support{}; },
-      .traffic = {"tcp"},
+      .traffic = {"stream", "packet"},
+      .baseline_of = {"stream", "packet"},
+      .summary = "the plain kernel stack, nothing attached: the baseline of every traffic kind",
   });
 }
 

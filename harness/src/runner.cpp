@@ -71,14 +71,30 @@ reports::ScenarioInfo scenario_info(const ScenarioSpec& spec, const std::vector<
   s.family = to_string(spec.family);
   s.datapaths = spec.datapaths;
   s.workloads = spec.workloads;
-  nlohmann::json placements = nlohmann::json::array();
-  for (auto p : spec.placements) placements.push_back(to_string(p));
-  s.matrix = {{"message_size", spec.message_sizes}, {"flows", spec.flows}, {"cpu_placement", placements}};
+  for (const auto& [axis, values] : spec.matrix) {
+    nlohmann::json a = nlohmann::json::array();
+    for (const OptionValue& v : values) std::visit([&](const auto& y) { a.push_back(y); }, v);
+    s.matrix[axis] = a;
+  }
+  for (const NotRun& x : spec.not_run) s.not_run.push_back({x.datapath, x.workload, x.reason});
   s.options["topology"] = options_json(spec.topology_options);
   for (const auto& [k, v] : spec.datapath_options) s.options["datapath"][k] = options_json(v);
   for (const auto& [k, v] : spec.workload_options) s.options["workload"][k] = options_json(v);
   s.overrides = overrides;
   return s;
+}
+
+reports::MetricTable metric_table(const ScenarioSpec& spec, const Registries& reg) {
+  reports::MetricTable t;
+  t.common.assign(common_metrics().begin(), common_metrics().end());
+  for (const auto& w : spec.workloads) {
+    t.workloads[w] = reg.workloads.find(w)->metrics;
+    t.workload_kinds[w] = spec.workload_kind.at(w);
+  }
+  for (const auto& d : spec.datapaths)
+    if (const auto& m = reg.datapaths.find(d)->metrics; !m.empty()) t.datapaths[d] = m;
+  t.baselines = spec.baselines;
+  return t;
 }
 
 reports::Report run_scenario(const ScenarioSpec& spec, const Registries& reg, const RunOptions& opts) {
@@ -98,10 +114,16 @@ reports::Report run_scenario(const ScenarioSpec& spec, const Registries& reg, co
   report.created_utc = utc_now_iso();
   report.context = capture_environment();
   const int ncpu = int(sysconf(_SC_NPROCESSORS_ONLN));
-  for (auto p : spec.placements) {
-    CpuAssignment a = assign_cpus(p, ncpu);
-    report.context["pinning"][to_string(p)] = {{"client_cpu", a.client_cpu}, {"server_cpu", a.server_cpu}};
+  // Every CPU role's CPU, per placement the scenario uses.
+  const auto placements = spec.matrix.find("cpu_placement");
+  for (const OptionValue& v : placements == spec.matrix.end() ? std::vector<OptionValue>{std::string("cross-core")}
+                                                              : placements->second) {
+    CpuPlacement p = CpuPlacement::cross_core;
+    if (const auto* name = std::get_if<std::string>(&v)) parse_cpu_placement(*name, &p);
+    const CpuAssignment cpus = assign_cpus(p, ncpu);   // named: .all() of a temporary would dangle
+    for (const auto& [role, cpu] : cpus.all()) report.context["pinning"][to_string(p)][role + "_cpu"] = cpu;
   }
+  report.metrics = metric_table(spec, reg);
   report.benchlab_version = report.context["benchlab"]["version"];
   report.git_revision = report.context["benchlab"]["git_revision"];
 
@@ -113,28 +135,37 @@ reports::Report run_scenario(const ScenarioSpec& spec, const Registries& reg, co
   bool offloads_recorded = false;
   nlohmann::json topo_times = nlohmann::json::array();
 
+  // Every datapath's variants, once.
+  std::vector<DatapathVariant> variants;
+  for (const auto& dp : spec.datapaths)
+    for (DatapathVariant& v : spec.variants(dp)) variants.push_back(std::move(v));
+
   for (size_t ci = 0; ci < cells.size() && !interrupted_signal(); ++ci) {
     const Cell& cell = cells[ci];
     for (int rep = 0; rep < spec.repetitions && !interrupted_signal(); ++rep) {
-      for (const auto& dp : spec.datapaths) {
+      for (const DatapathVariant& variant : variants) {
+        const std::string& dp = variant.datapath;
         if (interrupted_signal()) break;
+        if (!spec.runs_in(dp, cell.workload())) continue;   // another traffic kind: in scenario.not_run
         reports::RunRecord rec;
         rec.cell = cell;
         rec.datapath = dp;
+        rec.variant = variant.label;
+        rec.variant_axes = variant.axes;
         rec.repetition = rep;
         rec.started_unix_s = unix_now_s();
         if (opts.on_progress)
-          opts.on_progress({ci + 1, cells.size(), rep + 1, spec.repetitions, dp, cell.label(), mono_now_s() - t_start,
-                            spec.estimated_seconds()});
+          opts.on_progress({ci + 1, cells.size(), rep + 1, spec.repetitions, variant.label, cell.label(),
+                            mono_now_s() - t_start, spec.estimated_seconds()});
         if (auto it = unsupported.find(dp); it != unsupported.end()) {
           rec.status = reports::RunStatus::skipped;
           rec.error = dp + ": " + it->second;
           report.runs.push_back(std::move(rec));
           continue;
         }
-        if (auto it = unsupported.find(cell.workload); it != unsupported.end()) {
+        if (auto it = unsupported.find(cell.workload()); it != unsupported.end()) {
           rec.status = reports::RunStatus::skipped;
-          rec.error = cell.workload + ": " + it->second;
+          rec.error = cell.workload() + ": " + it->second;
           report.runs.push_back(std::move(rec));
           continue;
         }
@@ -142,7 +173,11 @@ reports::Report run_scenario(const ScenarioSpec& spec, const Registries& reg, co
         topts.run_id = run_base + fmt::format("{:02x}", seq++ & 0xff);
         std::unique_ptr<Topology> topo;
         try {
-          topo = topo_entry->factory(topts, spec.topology_options);
+          // The topology's own axes take this cell's values.
+          OptionValues topo_values = spec.topology_options;
+          for (const AxisSpec& a : spec.topology_axes)
+            if (const OptionValue* v = cell.find(a.name)) topo_values.set(a.name, *v);
+          topo = topo_entry->factory(topts, topo_values);
           rec.topology_build_ms = std::chrono::duration<double, std::milli>(topo->build_time()).count();
           if (!offloads_recorded) {
             report.context["offloads"] = capture_offloads(*topo);
@@ -150,12 +185,13 @@ reports::Report run_scenario(const ScenarioSpec& spec, const Registries& reg, co
           }
           {
             const OptionValues& dopts = spec.datapath_options.at(dp);
-            DatapathContext dctx{*topo, cell, dopts, topts.run_id};
+            const CpuAssignment cpus = assign_cpus(placement_of(cell), ncpu);
+            DatapathContext dctx{*topo, cell, dopts, topts.run_id, cpus, variant.axes};
             std::unique_ptr<Datapath> datapath = reg.datapaths.find(dp)->factory(dctx);
-            auto workload = reg.workloads.find(cell.workload)->factory();
+            auto workload = reg.workloads.find(cell.workload())->factory();
             WindowCounters c_begin, c_end;
-            WorkloadContext wctx{*topo, cell, spec.workload_options.at(cell.workload), *datapath,
-                                 assign_cpus(cell.placement, ncpu), spec.warmup_s, spec.duration_s, {}, opts.verbose};
+            WorkloadContext wctx{*topo, cell, spec.workload_options.at(cell.workload()), *datapath,
+                                 cpus, spec.warmup_s, spec.duration_s, {}, opts.verbose};
             wctx.hooks.begin = [&] {
               rec.cpu_begin = read_proc_stat();
               c_begin = {datapath->read_counters(), read_topology_links(*topo)};

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 #include <string_view>
@@ -26,7 +27,6 @@ constexpr size_t kMaxFileBytes = 1 << 20;
 // Ceilings a [limits] table may raise the defaults to, never beyond.
 constexpr double kCeilDuration = 3600, kCeilWarmup = 600, kCeilTotal = 48 * 3600.0;
 constexpr int64_t kCeilRepetitions = 1000, kCeilCells = 100000;
-constexpr int64_t kMaxMessageSize = 16 << 20, kMaxFlows = 256;
 
 class Validator {
  public:
@@ -262,20 +262,45 @@ ScenarioSpec Validator::run(const toml::table& root) {
   if (s.topology_options.has("family"))
     s.family = s.topology_options.get_string("family") == "ipv6" ? Family::ipv6 : Family::ipv4;
 
-  // Datapaths: the kernel baseline is always measured, first, as the reference of every ratio.
-  s.datapaths = names(root, "datapaths", "datapaths", reg_.datapaths.names(), "datapath");
-  s.datapaths.erase(std::remove(s.datapaths.begin(), s.datapaths.end(), "kernel"), s.datapaths.end());
-  s.datapaths.insert(s.datapaths.begin(), "kernel");
-
   s.workloads = names(root, "workloads", "workloads", reg_.workloads.names(), "workload");
   if (s.workloads.empty()) fail(&root, "workloads", "missing (required): list at least one workload");
+  const std::vector<std::string> listed = names(root, "datapaths", "datapaths", reg_.datapaths.names(), "datapath");
 
+  // Traffic kinds: each workload makes one; the baseline of each kind is measured, first, as the
+  // reference of every ratio in that kind's cells.
   for (const auto& w : s.workloads) {
-    const auto* we = reg_.workloads.find(w);
-    for (const auto& d : s.datapaths) {
-      const auto* de = reg_.datapaths.find(d);
-      if (!traffic_compatible(*de, *we))
-        fail(root.get("datapaths"), "datapaths", "datapath '" + d + "' cannot carry workload '" + w + "' traffic");
+    const TrafficKind k = kind_of(*reg_.workloads.find(w));
+    s.workload_kind[w] = k;
+    if (s.baselines.count(k)) continue;
+    const auto* b = baseline_of(reg_.datapaths, k);
+    if (!b) fail(root.get("workloads"), "workloads", "no datapath is the baseline of '" + k + "' traffic (workload '" + w + "')");
+    s.baselines[k] = b->name;
+  }
+  for (const auto& [k, b] : s.baselines)
+    if (std::find(s.datapaths.begin(), s.datapaths.end(), b) == s.datapaths.end()) s.datapaths.push_back(b);
+  for (const auto& d : listed)
+    if (std::find(s.datapaths.begin(), s.datapaths.end(), d) == s.datapaths.end()) s.datapaths.push_back(d);
+  for (const auto& d : s.datapaths) {
+    const auto* de = reg_.datapaths.find(d);
+    s.datapath_kinds[d] = de->traffic;
+    bool any = false;
+    for (const auto& w : s.workloads) {
+      if (traffic_compatible(*de, *reg_.workloads.find(w))) {
+        any = true;
+        continue;
+      }
+      std::string carries;
+      for (const auto& k : de->traffic) carries += (carries.empty() ? "" : ", ") + k;
+      s.not_run.push_back({d, w, "carries " + (carries.empty() ? std::string("nothing") : carries) + ", not " +
+                                     s.workload_kind[w] + " traffic"});
+    }
+    if (!any) {
+      std::string ws;
+      for (const auto& w : s.workloads) ws += (ws.empty() ? "'" : ", '") + w + "' (" + s.workload_kind[w] + ")";
+      fail(root.get("datapaths"), "datapaths",
+           "datapath '" + d + "' carries none of the scenario's traffic: it carries " +
+               (de->traffic.empty() ? std::string("nothing") : de->traffic.front()) +
+               (de->traffic.size() > 1 ? " and more" : "") + "; workloads " + ws);
     }
   }
 
@@ -307,34 +332,70 @@ ScenarioSpec Validator::run(const toml::table& root) {
     s.workload_options[w] = options(t, reg_.workloads.find(w)->options, "workload." + w);
   }
 
-  // Matrix.
+  // Matrix: every key is an axis declared by one of the scenario's workloads, datapaths or its
+  // topology, and its values are checked against every declaration of that axis.
+  for (const auto& w : s.workloads) s.workload_axes[w] = reg_.workloads.find(w)->axes;
+  for (const auto& d : s.datapaths) s.datapath_axes[d] = reg_.datapaths.find(d)->axes;
+  s.topology_axes = topo->axes;
+  std::map<std::string, std::vector<const AxisSpec*>> declared;   // axis -> its declarations
+  std::vector<std::string> axis_order;
+  auto declare = [&](const std::vector<AxisSpec>& axes) {
+    for (const AxisSpec& a : axes) {
+      if (!declared.count(a.name)) axis_order.push_back(a.name);
+      declared[a.name].push_back(&a);
+    }
+  };
+  for (const auto& w : s.workloads) declare(s.workload_axes[w]);
+  declare(s.topology_axes);
+  for (const auto& d : s.datapaths) declare(s.datapath_axes[d]);
+
   const toml::table* mt = table(root, "matrix", "matrix");
   static const toml::table empty;
   const toml::table& m = mt ? *mt : empty;
-  check_keys(m, "matrix.", {"message_size", "flows", "cpu_placement"});
-  // A value listed twice would run the same cells twice and skew the summary.
-  auto add_unique = [&](auto& values, auto v, const toml::node* e, const std::string& key, const std::string& shown) {
-    if (std::find(values.begin(), values.end(), v) != values.end()) fail(e, key, shown + " is listed twice");
-    values.push_back(v);
-  };
-  for (const toml::node* e : list(m, "message_size", "matrix.message_size", 64)) {
-    auto v = uint32_t(int_value(*e, "matrix.message_size", 1, kMaxMessageSize));
-    add_unique(s.message_sizes, v, e, "matrix.message_size", std::to_string(v));
+  for (auto&& [k, node] : m) {
+    const std::string key(k.str());
+    if (declared.count(key)) continue;
+    std::string known;
+    for (const auto& a : axis_order) known += (known.empty() ? "" : ", ") + a;
+    fail(&node, "matrix." + key,
+         "unknown key (expected one of: " + (known.empty() ? std::string("none") : known) +
+             " — the axes this scenario's workloads, datapaths and topology declare)");
   }
-  for (const toml::node* e : list(m, "flows", "matrix.flows", 64)) {
-    auto v = uint32_t(int_value(*e, "matrix.flows", 1, kMaxFlows));
-    add_unique(s.flows, v, e, "matrix.flows", std::to_string(v));
+  for (const auto& axis : axis_order) {
+    const std::string path = "matrix." + axis;
+    std::vector<OptionValue>& values = s.matrix[axis];
+    if (!m.get(axis)) {
+      values.push_back(declared[axis].front()->default_value);
+      continue;
+    }
+    s.matrix_keys.push_back(axis);
+    size_t max_values = SIZE_MAX;
+    for (const AxisSpec* a : declared[axis]) max_values = std::min(max_values, a->max_values);
+    for (const toml::node* e : list(m, axis, path, max_values)) {
+      OptionValue v;
+      std::string shown;
+      for (const AxisSpec* a : declared[axis]) {
+        if (a->type == OptionType::integer) {
+          int64_t lo = a->min ? int64_t(*a->min) : INT64_MIN, hi = a->max ? int64_t(*a->max) : INT64_MAX;
+          v = int_value(*e, path, lo, hi);
+          shown = std::to_string(std::get<int64_t>(v));
+        } else {
+          if (!e->is_string()) fail(e, path, "must be a string, got " + type_name(*e));
+          const std::string x = e->as_string()->get();
+          if (!a->choices.empty() && std::find(a->choices.begin(), a->choices.end(), x) == a->choices.end()) {
+            std::string c;
+            for (const auto& y : a->choices) c += (c.empty() ? "" : ", ") + y;
+            fail(e, path, "'" + x + "' is not one of: " + c);
+          }
+          v = x;
+          shown = "'" + x + "'";
+        }
+      }
+      // A value listed twice would run the same cells twice and skew the summary.
+      if (std::find(values.begin(), values.end(), v) != values.end()) fail(e, path, shown + " is listed twice");
+      values.push_back(v);
+    }
   }
-  for (const toml::node* e : list(m, "cpu_placement", "matrix.cpu_placement", 2)) {
-    if (!e->is_string()) fail(e, "matrix.cpu_placement", "must be a string, got " + type_name(*e));
-    CpuPlacement p;
-    if (!parse_cpu_placement(e->as_string()->get(), &p))
-      fail(e, "matrix.cpu_placement", "'" + e->as_string()->get() + "' is not one of: same-core, cross-core");
-    add_unique(s.placements, p, e, "matrix.cpu_placement", "'" + e->as_string()->get() + "'");
-  }
-  if (s.message_sizes.empty()) s.message_sizes = {1024};
-  if (s.flows.empty()) s.flows = {1};
-  if (s.placements.empty()) s.placements = {CpuPlacement::cross_core};
 
   size_t ncells = s.cells().size();
   if (ncells > size_t(L.max_cells))
@@ -549,27 +610,76 @@ void apply_override(toml::table& root, const std::string& ov) {
 
 }  // namespace
 
+namespace {
+
+// Every combination of the axes' values, the first axis outermost.
+template <class Fn>
+void each_combination(const std::vector<const AxisSpec*>& axes, const std::map<std::string, std::vector<OptionValue>>& matrix,
+                      Fn&& fn) {
+  std::vector<std::pair<const AxisSpec*, OptionValue>> current;
+  std::function<void(size_t)> rec = [&](size_t i) {
+    if (i == axes.size()) return fn(current);
+    for (const OptionValue& v : matrix.at(axes[i]->name)) {
+      current.emplace_back(axes[i], v);
+      rec(i + 1);
+      current.pop_back();
+    }
+  };
+  rec(0);
+}
+
+}  // namespace
+
 std::vector<Cell> ScenarioSpec::cells() const {
   std::vector<Cell> out;
-  for (const auto& w : workloads)
-    for (uint32_t m : message_sizes)
-      for (uint32_t f : flows)
-        for (CpuPlacement p : placements) {
-          Cell c;
-          c.workload = w;
-          c.message_size = m;
-          c.flows = f;
-          c.placement = p;
-          out.push_back(c);
-        }
+  for (const auto& w : workloads) {
+    std::vector<const AxisSpec*> axes;
+    for (const AxisSpec& a : workload_axes.at(w)) axes.push_back(&a);
+    for (const AxisSpec& a : topology_axes)
+      if (std::none_of(axes.begin(), axes.end(), [&](const AxisSpec* x) { return x->name == a.name; })) axes.push_back(&a);
+    each_combination(axes, matrix, [&](const auto& values) { out.emplace_back(w, values); });
+  }
   return out;
+}
+
+std::vector<DatapathVariant> ScenarioSpec::variants(const std::string& datapath) const {
+  std::vector<DatapathVariant> out;
+  std::vector<const AxisSpec*> axes;
+  for (const AxisSpec& a : datapath_axes.at(datapath)) axes.push_back(&a);
+  each_combination(axes, matrix, [&](const auto& values) {
+    DatapathVariant v{datapath, {}, datapath};
+    std::string pieces;
+    for (const auto& [spec, value] : values) {
+      v.axes.set(spec->name, value);
+      pieces += (pieces.empty() ? "" : ",") + axis_label(*spec, value);
+    }
+    if (!pieces.empty()) v.label += "[" + pieces + "]";
+    out.push_back(std::move(v));
+  });
+  return out;
+}
+
+bool ScenarioSpec::runs_in(const std::string& datapath, const std::string& workload) const {
+  const auto& kinds = datapath_kinds.at(datapath);
+  return std::find(kinds.begin(), kinds.end(), workload_kind.at(workload)) != kinds.end();
+}
+
+const std::string& ScenarioSpec::baseline_for(const std::string& workload) const {
+  return baselines.at(workload_kind.at(workload));
+}
+
+size_t ScenarioSpec::run_count() const {
+  size_t n = 0;
+  for (const Cell& c : cells())
+    for (const auto& d : datapaths)
+      if (runs_in(d, c.workload())) n += variants(d).size();
+  return n * size_t(repetitions);
 }
 
 double ScenarioSpec::estimated_seconds() const {
   // Per run: warm-up + window + the topology, attach and process start-up (measured at about
   // 0.2 s on a 2-core VM; 0.3 leaves room).
-  double per_run = warmup_s + duration_s + 0.3;
-  return double(cells().size()) * double(datapaths.size()) * double(repetitions) * per_run;
+  return double(run_count()) * (warmup_s + duration_s + 0.3);
 }
 
 ScenarioSpec parse_scenario(const std::string& text, const std::string& name, const Registries& reg,

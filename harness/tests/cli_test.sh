@@ -20,7 +20,7 @@ for scn in loopback veth; do
   if ! "$PY" - "$report" <<'PYEOF'
 import json, sys
 r = json.load(open(sys.argv[1]))
-assert r["schema_version"] == 1, r["schema_version"]
+assert r["schema_version"] == 2, r["schema_version"]
 runs = r["runs"]
 assert runs, "no runs"
 bad = [x for x in runs if x["status"] != "ok"]
@@ -30,7 +30,18 @@ for x in runs:
     measured = [s for s in x["result"]["samples"] if not s["warmup"]]
     assert measured and sum(s["bytes"] for s in measured) > 0, "no bytes in the window"
 assert r["context"]["kernel"]["release"], "no kernel in context"
-assert r["summary"], "no summary"
+assert r["summary"]["rows"], "no summary"
+assert r["summary"]["baselines"] == {"stream": "kernel"}, r["summary"]["baselines"]
+# Each row carries exactly its workload's metrics: no latency on a stream row.
+for row in r["summary"]["rows"]:
+    w = row["cell"]["workload"]
+    if w == "tcp_stream":
+        assert "p50_us" not in row["metrics"] and "throughput_bps" in row["metrics"], row["metrics"].keys()
+    else:
+        assert "p50_us" in row["metrics"] and "transactions_per_s" in row["metrics"], row["metrics"].keys()
+# Every CPU role's CPU is recorded per placement.
+for placement, cpus in r["context"]["pinning"].items():
+    assert {"client_cpu", "server_cpu", "generator_cpu", "dut_cpu", "proxy_cpu"} <= cpus.keys(), cpus
 print("report ok:", len(runs), "runs")
 PYEOF
   then echo "FAIL $scn: report check"; fail=1; fi

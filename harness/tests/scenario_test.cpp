@@ -40,7 +40,8 @@ TEST(Scenario, MinimalGetsDefaultsAndKernelBaseline) {
   EXPECT_EQ(s.topology, "loopback");
   EXPECT_EQ(s.datapaths, std::vector<std::string>{"kernel"});
   ASSERT_EQ(s.cells().size(), 1u);
-  EXPECT_EQ(s.cells()[0].workload, "tcp_rr");
+  EXPECT_EQ(s.cells()[0].workload(), "tcp_rr");
+  EXPECT_EQ(s.baselines.at("stream"), "kernel");
   EXPECT_EQ(s.sha256.size(), 64u);
 }
 
@@ -176,7 +177,7 @@ TEST(Scenario, OverridesApplyAndAreValidated) {
   ScenarioSpec s = parse(kMinimal, {"duration_s=2", "topology.kind=veth", "matrix.message_size=[64,128]"});
   EXPECT_DOUBLE_EQ(s.duration_s, 2);
   EXPECT_EQ(s.topology, "veth");
-  EXPECT_EQ(s.message_sizes, (std::vector<uint32_t>{64, 128}));
+  EXPECT_EQ(s.matrix.at("message_size"), (std::vector<OptionValue>{int64_t(64), int64_t(128)}));
   auto e = error_of(kMinimal, {"duration_s=-1"});
   EXPECT_EQ(e.file(), "--set");
   EXPECT_EQ(e.key(), "duration_s");

@@ -210,8 +210,8 @@ void stream_fill(uint64_t seed, uint64_t offset, uint8_t* dst, size_t n) {
 
 StreamCheckResult run_stream_check(const WorkloadContext& ctx, uint16_t port, uint64_t bytes_per_flow,
                                    double timeout_s) {
-  const uint32_t flows = ctx.cell.flows;
-  const size_t msg = std::max<size_t>(1, ctx.cell.message_size);
+  const uint32_t flows = ctx.cell.integer("flows");
+  const size_t msg = std::max<size_t>(1, ctx.cell.integer("message_size"));
   const Datapath& dp = ctx.datapath;
   const double t0 = mono_now_s(), deadline = t0 + timeout_s;
   const SockAddr at = make_sockaddr(ctx.topo.server().addr, port);
@@ -219,7 +219,7 @@ StreamCheckResult run_stream_check(const WorkloadContext& ctx, uint16_t port, ui
       .role = "payload-check server",
       .ns = ctx.topo.server().ns,
       .cgroup = dp.workload_cgroup(),
-      .cpu = ctx.cpus.server_cpu,
+      .cpu = ctx.cpus.of("server"),
       .body = [&](ChildChannel& ch) { return server_body(ch, at, dp, flows, bytes_per_flow, msg, deadline); },
   });
   server.await_ready(after_s(timeout_s));
@@ -229,7 +229,7 @@ StreamCheckResult run_stream_check(const WorkloadContext& ctx, uint16_t port, ui
       .role = "payload-check client",
       .ns = ctx.topo.client().ns,
       .cgroup = dp.workload_cgroup(),
-      .cpu = ctx.cpus.client_cpu,
+      .cpu = ctx.cpus.of("client"),
       // A second later than the server's: when bytes go missing the server's timeout, which
       // names what it got, comes first.
       .body = [&](ChildChannel& ch) { return client_body(ch, to, dp, flows, bytes_per_flow, msg, deadline + 1); },

@@ -1,4 +1,5 @@
 #include "benchlab/workloads/tcp_common.hpp"
+#include "benchlab/workloads/tcp.hpp"
 
 #include <arpa/inet.h>
 #include <endian.h>
@@ -264,6 +265,24 @@ void RequestCheck::feed(uint64_t offset, const uint8_t* src, size_t n) {
   size_t i = 0;
   for (; i < n && offset + i < kSeedBytes; ++i) seed_ |= uint64_t(src[i]) << (8 * (offset + i));
   if (i < n && ok_ && !pattern_matches(seed_, offset + i, src + i, n - i)) ok_ = false;
+}
+
+Cell socket_cell(const std::string& workload, int64_t message_size, int64_t flows, const std::string& placement) {
+  const std::vector<AxisSpec> axes = socket_axes();
+  return Cell(workload, {{&axes[0], message_size}, {&axes[1], flows}, {&axes[2], placement}});
+}
+
+std::vector<AxisSpec> socket_axes() {
+  return {
+      {.name = "message_size", .type = OptionType::integer, .default_value = int64_t(1024), .unit = "B",
+       .doc = "bytes per message (stream) or per request (request/response)", .min = 1, .max = double(16 << 20),
+       .label_suffix = "B"},
+      {.name = "flows", .type = OptionType::integer, .default_value = int64_t(1), .unit = "flows",
+       .doc = "parallel connections", .min = 1, .max = 256, .label_suffix = "flow"},
+      {.name = "cpu_placement", .type = OptionType::string, .default_value = std::string("cross-core"),
+       .doc = "same-core: every CPU role on one CPU; cross-core: the sending side on its own CPU",
+       .choices = {"same-core", "cross-core"}, .max_values = 2},
+  };
 }
 
 }  // namespace benchlab::workloads

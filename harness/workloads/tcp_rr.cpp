@@ -613,17 +613,17 @@ class TcpRrWorkload : public Workload {
     auto bad = [&](const std::string& why) { return RunError(std::string(c.name) + ": " + why); };
     if (port < 1 || port > 65535) throw bad(fmt::format("port {} out of range", port));
     if (connect_port < 0 || connect_port > 65535) throw bad(fmt::format("connect_port {} out of range", connect_port));
-    if (ctx.cell.message_size < 1 || ctx.cell.message_size > kMaxMessageBytes)
-      throw bad(fmt::format("message_size {} outside [1, {}]", ctx.cell.message_size, kMaxMessageBytes));
+    if (ctx.cell.integer("message_size") < 1 || ctx.cell.integer("message_size") > kMaxMessageBytes)
+      throw bad(fmt::format("message_size {} outside [1, {}]", ctx.cell.integer("message_size"), kMaxMessageBytes));
     if (response < 0 || response > kMaxMessageBytes)
       throw bad(fmt::format("response_size {} outside [0, {}]", response, kMaxMessageBytes));
-    if (ctx.cell.flows < 1 || ctx.cell.flows > kMaxFlows)
-      throw bad(fmt::format("flows {} outside [1, {}]", ctx.cell.flows, kMaxFlows));
+    if (ctx.cell.integer("flows") < 1 || ctx.cell.integer("flows") > kMaxFlows)
+      throw bad(fmt::format("flows {} outside [1, {}]", ctx.cell.integer("flows"), kMaxFlows));
     c.listen_at = make_sockaddr(ctx.topo.server().addr, uint16_t(port));
     c.connect_port = uint16_t(connect_port);
-    c.request_bytes = ctx.cell.message_size;
-    c.response_bytes = response ? uint32_t(response) : ctx.cell.message_size;
-    c.flows = ctx.cell.flows;
+    c.request_bytes = ctx.cell.integer("message_size");
+    c.response_bytes = response ? uint32_t(response) : ctx.cell.integer("message_size");
+    c.flows = ctx.cell.integer("flows");
     c.verify = o.get_bool("verify_payload");
     c.interval_s = o.get_number("interval_s");
     if (!(c.interval_s >= 0.01)) throw bad("interval_s must be at least 0.01");
@@ -638,7 +638,7 @@ class TcpRrWorkload : public Workload {
     // The server first; its control pipe exists before the fork so the child holds the read end.
     ControlPipe server_ctl;
     ChildProcess server = ChildProcess::spawn({
-        .role = "server", .ns = ctx.topo.server().ns, .cgroup = cgroup, .cpu = ctx.cpus.server_cpu,
+        .role = "server", .ns = ctx.topo.server().ns, .cgroup = cgroup, .cpu = ctx.cpus.of("server"),
         .body = [&](ChildChannel& ch) { return RrServer(c, dp).run(server_ctl.read_fd(), ch); },
     });
     server.await_ready(at_mono(mono_now_s() + kServerReadyTimeoutS));
@@ -649,7 +649,7 @@ class TcpRrWorkload : public Workload {
 
     ControlPipe client_ctl;
     ChildProcess client = ChildProcess::spawn({
-        .role = "client", .ns = ctx.topo.client().ns, .cgroup = cgroup, .cpu = ctx.cpus.client_cpu,
+        .role = "client", .ns = ctx.topo.client().ns, .cgroup = cgroup, .cpu = ctx.cpus.of("client"),
         .body = [&](ChildChannel& ch) { return RrClient(c, dp).run(client_ctl.read_fd(), ch); },
     });
     try {
@@ -753,6 +753,24 @@ std::vector<OptionSpec> rr_options() {
   };
 }
 
+// Transactions, latency and the CPU one transaction costs; bytes as a rate too.
+std::vector<MetricSpec> rr_metrics() {
+  std::vector<MetricSpec> m = {
+      {.name = "transactions_per_s", .unit = "1/s", .direction = Direction::higher_is_better,
+       .derivation = Derivation::rate, .source = "transactions", .doc = "completed request/response pairs per second",
+       .headline = true},
+  };
+  for (MetricSpec& l : latency_metrics()) m.push_back(std::move(l));
+  m.push_back({.name = "cpu_us_per_transaction", .unit = "µs", .direction = Direction::lower_is_better,
+               .derivation = Derivation::cpu_per_unit, .source = "transactions", .scale = 1e6,
+               .doc = "busy CPU time of all CPUs per completed transaction", .headline = true,
+               .display_unit = "CPU µs/tx"});
+  m.push_back({.name = "throughput_bps", .unit = "bit/s", .direction = Direction::higher_is_better,
+               .derivation = Derivation::rate, .source = "bytes", .scale = 8,
+               .doc = "payload bits per second received by the client (responses)"});
+  return m;
+}
+
 }  // namespace
 
 void register_tcp_rr(WorkloadRegistry& reg) {
@@ -762,7 +780,10 @@ void register_tcp_rr(WorkloadRegistry& reg) {
                      "(netperf TCP_RR): transactions/s and latency",
       .options = rr_options(),
       .factory = [] { return std::make_unique<TcpRrWorkload>(RrMode::rr); },
-      .traffic = {"tcp"},
+      .traffic = {"stream"},
+      .axes = socket_axes(),
+      .metrics = rr_metrics(),
+      .summary = "TCP request/response, long-lived connections (netperf TCP_RR)",
   });
   reg.add({
       .name = "tcp_crr",
@@ -770,7 +791,10 @@ void register_tcp_rr(WorkloadRegistry& reg) {
                      "connection setup rate and latency",
       .options = rr_options(),
       .factory = [] { return std::make_unique<TcpRrWorkload>(RrMode::crr); },
-      .traffic = {"tcp"},
+      .traffic = {"stream"},
+      .axes = socket_axes(),
+      .metrics = rr_metrics(),
+      .summary = "TCP connect/request/response/close per transaction (netperf TCP_CRR)",
   });
 }
 

@@ -549,17 +549,17 @@ void fill_extra(const json& sender, const json& receiver, WorkloadResult& r) {
 class TcpStreamWorkload : public Workload {
  public:
   WorkloadResult run(const WorkloadContext& ctx) override {
-    if (ctx.cell.message_size < 1 || ctx.cell.message_size > kMaxBlksize_bytes)
-      throw RunError("tcp_stream: message_size " + std::to_string(ctx.cell.message_size) +
+    if (ctx.cell.integer("message_size") < 1 || ctx.cell.integer("message_size") > kMaxBlksize_bytes)
+      throw RunError("tcp_stream: message_size " + std::to_string(ctx.cell.integer("message_size")) +
                      " is outside iperf's 1.." + std::to_string(kMaxBlksize_bytes) + " bytes");
-    if (ctx.cell.flows < 1 || ctx.cell.flows > kMaxStreams)
-      throw RunError("tcp_stream: flows " + std::to_string(ctx.cell.flows) + " is outside iperf's 1.." +
+    if (ctx.cell.integer("flows") < 1 || ctx.cell.integer("flows") > kMaxStreams)
+      throw RunError("tcp_stream: flows " + std::to_string(ctx.cell.integer("flows")) + " is outside iperf's 1.." +
                      std::to_string(kMaxStreams));
     StreamParams p;
     p.server_addr = ctx.topo.server().addr.str();
     p.port = int(ctx.options.get_int("port"));
-    p.blksize = int(ctx.cell.message_size);
-    p.flows = int(ctx.cell.flows);
+    p.blksize = int(ctx.cell.integer("message_size"));
+    p.flows = int(ctx.cell.integer("flows"));
     p.omit_s = 0;
     p.duration_s = whole_seconds_at_least(ctx.warmup_s + ctx.duration_s, 1);
     p.interval_s = aligned_interval(ctx.options.get_number("interval_s"), ctx.warmup_s, ctx.duration_s);
@@ -574,7 +574,7 @@ class TcpStreamWorkload : public Workload {
           .role = "server",
           .ns = ctx.topo.server().ns,
           .cgroup = dp.workload_cgroup(),
-          .cpu = ctx.cpus.server_cpu,
+          .cpu = ctx.cpus.of("server"),
           .body = [p, &dp, stamps](ChildChannel& ch) { return server_body(ch, p, dp, stamps); },
       });
       server.await_ready(after_s(kListenTimeout_s));
@@ -588,7 +588,7 @@ class TcpStreamWorkload : public Workload {
           .role = "client",
           .ns = ctx.topo.client().ns,
           .cgroup = dp.workload_cgroup(),
-          .cpu = ctx.cpus.client_cpu,
+          .cpu = ctx.cpus.of("client"),
           .body = [p, &dp, stamps](ChildChannel& ch) { return client_body(ch, p, dp, stamps); },
       });
       client.await_ready(after_s(kStartTimeout_s + kConnectTimeout_ms / 1000.0));
@@ -664,7 +664,22 @@ void register_tcp_stream(WorkloadRegistry& reg) {
                .min = 65536.0, .max = double(1ll << 30), .choices = {}},
           },
       .factory = [] { return std::make_unique<TcpStreamWorkload>(); },
-      .traffic = {"tcp"},
+      .traffic = {"stream"},
+      .axes = socket_axes(),
+      .metrics =
+          {
+              {.name = "throughput_bps", .unit = "bit/s", .direction = Direction::higher_is_better,
+               .derivation = Derivation::rate, .source = "bytes", .scale = 8,
+               .doc = "payload bits per second counted at the receiver", .headline = true,
+               .display_unit = "Gbit/s", .display_scale = 1e-9},
+              {.name = "messages_per_s", .unit = "1/s", .direction = Direction::higher_is_better,
+               .derivation = Derivation::rate, .source = "messages", .doc = "messages (writes of message_size) per second"},
+              {.name = "cpu_s_per_gb", .unit = "s/GB", .direction = Direction::lower_is_better,
+               .derivation = Derivation::cpu_per_unit, .source = "bytes", .scale = 1e9,
+               .doc = "busy CPU time of all CPUs per 10^9 payload bytes", .headline = true,
+               .display_unit = "CPU s/GB"},
+          },
+      .summary = "bulk TCP one way, libiperf (iperf3)",
   });
 }
 

@@ -1,5 +1,6 @@
 // The console table: the summary as a person reads it after a run. Numbers come from the
 // summary rows only; this file formats, it never computes a statistic.
+#include <algorithm>
 #include <cmath>
 #include <iterator>
 #include <string>
@@ -13,22 +14,9 @@
 namespace benchlab::reports {
 namespace {
 
-struct Column {
-  const char* header;
-  const char* metric;   // DerivedRun field name
-  double scale;         // multiply the stored value by this to get the header's unit
-};
-
-constexpr Column kColumns[] = {
-    {"throughput Gbit/s", "throughput_bps", 1e-9},
-    {"transactions/s", "transactions_per_s", 1},
-    {"p50 µs", "p50_us", 1},
-    {"p99 µs", "p99_us", 1},
-    {"CPU s/GB", "cpu_s_per_gb", 1},
-};
 constexpr int kValueWidth = 9;
 constexpr int kColumnWidth = 18;   // value, space, "×" ratio, padding
-constexpr int kDatapathWidth = 14;
+constexpr int kDatapathWidth = 16;
 
 // About four significant digits without switching to exponent notation.
 std::string number(double v) {
@@ -39,14 +27,28 @@ std::string number(double v) {
   return fmt::format("{:.3f}", v);
 }
 
-std::string metric_cell(const SummaryRow& row, const Column& c, bool is_baseline) {
-  auto it = row.metrics.find(c.metric);
-  // A zero median means "not measured here" (no latency in a stream test, no transactions).
-  if (it == row.metrics.end() || it->second.n == 0 || it->second.median == 0)
-    return fmt::format("{:>{}}", "-", kValueWidth);
+// A column: one headline metric, with its header in the unit it is shown in.
+std::string header_of(const MetricSpec& m) {
+  const std::string unit = m.display_unit.empty() ? m.unit : m.display_unit;
+  if (unit.rfind("CPU", 0) == 0) return unit;   // "CPU s/GB": the unit says it all
+  std::string name = m.name;
+  // The unit follows in the header: "p50_us" reads "p50 µs", "throughput_bps" "throughput Gbit/s".
+  for (const char* suffix : {"_per_s", "_bps", "_pps", "_us", "_ns", "_pct", "_s"}) {
+    const std::string x = suffix;
+    if (name.size() > x.size() && name.compare(name.size() - x.size(), x.size(), x) == 0) {
+      name.resize(name.size() - x.size());
+      break;
+    }
+  }
+  return name + " " + unit;
+}
+
+std::string metric_cell(const SummaryRow& row, const MetricSpec& c, bool is_baseline) {
+  auto it = row.metrics.find(c.name);
+  if (it == row.metrics.end() || it->second.n == 0) return fmt::format("{:>{}}", "-", kValueWidth);
   const MetricSummary& m = it->second;
-  std::string s = fmt::format("{:>{}}", number(m.median * c.scale), kValueWidth);
-  if (!is_baseline && m.ratio_to_baseline > 0) s += fmt::format(" ×{:.2f}", m.ratio_to_baseline);
+  std::string s = fmt::format("{:>{}}", number(m.median * c.display_scale), kValueWidth);
+  if (!is_baseline && m.ratio_to_baseline) s += fmt::format(" ×{:.2f}", *m.ratio_to_baseline);
   return s;
 }
 
@@ -69,7 +71,7 @@ std::string console_table(const Report& report) {
   Report summarised;
   if (report.summary.empty() && !report.runs.empty()) {
     summarised = report;
-    summarize(summarised, report.summary_baseline);
+    summarize(summarised);
     r = &summarised;
   }
 
@@ -82,24 +84,32 @@ std::string console_table(const Report& report) {
 
   std::string out;
   auto to = std::back_inserter(out);
+  std::string baselines;
+  for (const auto& [kind, dp] : r->metrics.baselines) baselines += (baselines.empty() ? "" : ", ") + dp + " (" + kind + ")";
   fmt::format_to(to, "{}: {} runs ({} ok, {} failed, {} skipped); medians over repetitions, ×ratio to {}\n",
       r->scenario.name.empty() ? "report" : r->scenario.name, r->runs.size(), ok, failed, skipped,
-      r->summary_baseline);
-
-  std::string header = fmt::format("  {:<{}} {:>3}", "datapath", kDatapathWidth, "n");
-  for (const Column& c : kColumns) header += fmt::format("  {:<{}}", c.header, kColumnWidth);
-  header = rstrip(header);
+      baselines.empty() ? std::string("no baseline") : baselines);
+  for (const auto& x : r->scenario.not_run)
+    fmt::format_to(to, "  not run: {} in {} cells: {}\n", x.datapath, x.workload, x.reason);
 
   size_t i = 0;
   while (i < r->summary.size()) {
     const std::string& label = r->summary[i].cell_label;
-    fmt::format_to(to, "\n{}\n{}\n", label, header);
+    // Columns: the headline metrics of the cell's rows (the workload's, and a datapath's if it declares one).
+    std::vector<MetricSpec> columns;
+    for (size_t j = i; j < r->summary.size() && r->summary[j].cell_label == label; ++j)
+      for (const MetricSpec& m : metrics_of(r->metrics, r->summary[j].cell.workload(), r->summary[j].datapath))
+        if (m.headline && std::none_of(columns.begin(), columns.end(), [&](const MetricSpec& c) { return c.name == m.name; }))
+          columns.push_back(m);
+    std::string header = fmt::format("  {:<{}} {:>3}", "datapath", kDatapathWidth, "n");
+    for (const MetricSpec& c : columns) header += fmt::format("  {:<{}}", header_of(c), kColumnWidth);
+    fmt::format_to(to, "\n{}\n{}\n", label, rstrip(header));
     size_t j = i;
     for (; j < r->summary.size() && r->summary[j].cell_label == label; ++j) {
       const SummaryRow& row = r->summary[j];
-      const bool is_baseline = row.datapath == r->summary_baseline;
-      std::string line = fmt::format("  {:<{}} {:>3}", row.datapath, kDatapathWidth, row.ok_runs);
-      for (const Column& c : kColumns) line += fmt::format("  {:<{}}", metric_cell(row, c, is_baseline), kColumnWidth);
+      const bool is_baseline = row.variant == row.baseline;
+      std::string line = fmt::format("  {:<{}} {:>3}", row.variant, kDatapathWidth, row.ok_runs);
+      for (const MetricSpec& c : columns) line += fmt::format("  {:<{}}", metric_cell(row, c, is_baseline), kColumnWidth);
       out += rstrip(line) + '\n';
     }
     // Problems in this cell, one line per distinct (kind, datapath, reason), in run order:
@@ -111,11 +121,11 @@ std::string console_table(const Report& report) {
     std::vector<Problem> problems;
     auto note = [&](std::string kind, const RunRecord& run, std::string reason) {
       for (Problem& p : problems)
-        if (p.kind == kind && p.datapath == run.datapath && p.reason == reason) {
+        if (p.kind == kind && p.datapath == run.variant && p.reason == reason) {
           p.reps.push_back(run.repetition);
           return;
         }
-      problems.push_back({std::move(kind), run.datapath, std::move(reason), {run.repetition}});
+      problems.push_back({std::move(kind), run.variant, std::move(reason), {run.repetition}});
     };
     for (const auto& run : r->runs) {
       if (run.cell.label() != label) continue;

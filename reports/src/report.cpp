@@ -47,12 +47,57 @@ void null_non_finite(ojson& j) {
   }
 }
 
+ojson value_json(const OptionValue& v) {
+  ojson j;
+  std::visit([&](const auto& x) { j = x; }, v);
+  return j;
+}
+
+ojson options_json(const OptionValues& v) {
+  ojson j = ojson::object();
+  for (const auto& kv : v.all()) j[kv.first] = value_json(kv.second);
+  return j;
+}
+
 ojson cell_json(const Cell& c) {
-  return {{"label", c.label()},
-          {"workload", c.workload},
-          {"message_size_bytes", c.message_size},
-          {"flows", c.flows},
-          {"cpu_placement", to_string(c.placement)}};
+  // Sorted by name, as a reader's JSON object gives them back (the label keeps the matrix order).
+  std::map<std::string, OptionValue> sorted;
+  for (const AxisValue& a : c.axes()) sorted.emplace(a.name, a.value);
+  ojson axes = ojson::object();
+  for (const auto& [name, v] : sorted) axes[name] = value_json(v);
+  return {{"label", c.label()}, {"workload", c.workload()}, {"axes", axes}};
+}
+
+ojson metric_spec_json(const MetricSpec& m) {
+  ojson j = {{"name", m.name},
+             {"unit", m.unit},
+             {"direction", to_string(m.direction)},
+             {"derivation", to_string(m.derivation)},
+             {"source", m.source},
+             {"scale", m.scale}};
+  if (m.derivation == Derivation::percentile) j["quantile"] = m.quantile;
+  j["doc"] = m.doc;
+  j["headline"] = m.headline;
+  if (!m.display_unit.empty()) j["display_unit"] = m.display_unit;
+  if (m.display_scale != 1) j["display_scale"] = m.display_scale;
+  return j;
+}
+
+ojson metric_list_json(const std::vector<MetricSpec>& ms) {
+  ojson a = ojson::array();
+  for (const MetricSpec& m : ms) a.push_back(metric_spec_json(m));
+  return a;
+}
+
+ojson metric_table_json(const MetricTable& t) {
+  ojson w = ojson::object(), d = ojson::object();
+  for (const auto& [k, v] : t.workloads) w[k] = metric_list_json(v);
+  for (const auto& [k, v] : t.datapaths) d[k] = metric_list_json(v);
+  return {{"common", metric_list_json(t.common)},
+          {"workloads", w},
+          {"datapaths", d},
+          {"workload_kinds", ojson(t.workload_kinds)},
+          {"baselines", ojson(t.baselines)}};
 }
 
 ojson samples_json(const std::vector<IntervalSample>& samples) {
@@ -63,6 +108,8 @@ ojson samples_json(const std::vector<IntervalSample>& samples) {
                  {"bytes", s.bytes},
                  {"messages", s.messages},
                  {"transactions", s.transactions},
+                 {"packets", s.packets},
+                 {"drops", s.drops},
                  {"warmup", s.warmup},
                  {"cooldown", s.cooldown}});
   return a;
@@ -101,7 +148,7 @@ ojson cpu_json(const CpuSnapshot& s) {
   return o;
 }
 
-ojson run_json(const RunRecord& r) {
+ojson run_json(const RunRecord& r, const MetricTable& table) {
   ojson counters = ojson::object();
   for (const auto& [k, v] : r.counters_delta) counters[k] = v;
   ojson links = ojson::array();
@@ -115,10 +162,11 @@ ojson run_json(const RunRecord& r) {
                      {"rx_dropped", l.rx_dropped},
                      {"tx_dropped", l.tx_dropped}});
   ojson derived = ojson::object();
-  const DerivedRun d = derive(r);
-  for (const auto& f : derived_fields()) derived[f.name] = d.*f.member;
+  for (const auto& [name, v] : derive(table, r)) derived[name] = v;
   return {{"cell", cell_json(r.cell)},
           {"datapath", r.datapath},
+          {"variant", r.variant},
+          {"variant_axes", options_json(r.variant_axes)},
           {"repetition", r.repetition},
           {"status", to_string(r.status)},
           {"error", r.error},
@@ -139,6 +187,8 @@ ojson run_json(const RunRecord& r) {
 }
 
 ojson scenario_json(const ScenarioInfo& s) {
+  ojson not_run = ojson::array();
+  for (const auto& x : s.not_run) not_run.push_back({{"datapath", x.datapath}, {"workload", x.workload}, {"reason", x.reason}});
   return {{"name", s.name},
           {"description", s.description},
           {"file", s.file},
@@ -152,36 +202,41 @@ ojson scenario_json(const ScenarioInfo& s) {
           {"workloads", s.workloads},
           {"matrix", ojson(s.matrix)},
           {"options", ojson(s.options)},
-          {"overrides", s.overrides}};
+          {"overrides", s.overrides},
+          {"not_run", not_run}};
 }
 
 ojson summary_json(const Report& r) {
   ojson rows = ojson::array();
   for (const auto& row : r.summary) {
     ojson metrics = ojson::object();
-    // Schema order, not alphabetical: the table reads like the DerivedRun it summarises.
-    for (const auto& f : derived_fields()) {
-      auto it = row.metrics.find(f.name);
+    // Declaration order, not alphabetical: common, the workload's, the datapath's.
+    for (const MetricSpec& spec : metrics_of(r.metrics, row.cell.workload(), row.datapath)) {
+      auto it = row.metrics.find(spec.name);
       if (it == row.metrics.end()) continue;
       const MetricSummary& m = it->second;
-      metrics[f.name] = {{"n", m.n},     {"median", m.median}, {"q1", m.q1},
-                         {"q3", m.q3},   {"iqr", m.iqr},       {"min", m.min},
-                         {"max", m.max}, {"ratio_to_baseline", m.ratio_to_baseline}};
+      metrics[spec.name] = {{"n", m.n},     {"median", m.median}, {"q1", m.q1},
+                            {"q3", m.q3},   {"iqr", m.iqr},       {"min", m.min},
+                            {"max", m.max},
+                            {"ratio_to_baseline", m.ratio_to_baseline ? ojson(*m.ratio_to_baseline) : ojson(nullptr)}};
     }
     rows.push_back({{"cell_label", row.cell_label},
                     {"cell", cell_json(row.cell)},
                     {"datapath", row.datapath},
+                    {"variant", row.variant},
+                    {"kind", row.kind},
+                    {"baseline", row.baseline},
                     {"ok_runs", row.ok_runs},
                     {"failed_runs", row.failed_runs},
                     {"skipped_runs", row.skipped_runs},
                     {"metrics", metrics}});
   }
-  return {{"baseline_datapath", r.summary_baseline}, {"rows", rows}};
+  return {{"baselines", ojson(r.metrics.baselines)}, {"rows", rows}};
 }
 
 ojson report_json(const Report& r) {
   ojson runs = ojson::array();
-  for (const auto& run : r.runs) runs.push_back(run_json(run));
+  for (const auto& run : r.runs) runs.push_back(run_json(run, r.metrics));
   ojson j = {{"schema_version", r.schema_version},
              {"benchlab_version", r.benchlab_version},
              {"git_revision", r.git_revision},
@@ -189,6 +244,7 @@ ojson report_json(const Report& r) {
              {"wall_s", r.wall_s},
              {"context", ojson(r.context)},
              {"scenario", scenario_json(r.scenario)},
+             {"metrics", metric_table_json(r.metrics)},
              {"runs", runs},
              {"summary", summary_json(r)}};
   null_non_finite(j);
@@ -365,15 +421,59 @@ class Node {
   std::string path_;
 };
 
+OptionValue read_value(const Node& n) {
+  const json& j = n.raw();
+  if (j.is_boolean()) return j.get<bool>();
+  if (j.is_number_integer()) return n.i64();
+  if (j.is_number()) return j.get<double>();
+  if (j.is_string()) return j.get<std::string>();
+  n.fail("expected a boolean, number or string, found " + describe(j));
+}
+
+OptionValues read_options(const Node& n) {
+  OptionValues v;
+  for (const auto& [k, x] : n.members()) v.set(k, read_value(x));
+  return v;
+}
+
 Cell read_cell(const Node& n) {
-  Cell c;
-  c.workload = n["workload"].str();
-  c.message_size = n["message_size_bytes"].u32();
-  c.flows = n["flows"].u32();
-  const Node p = n["cpu_placement"];
-  if (!parse_cpu_placement(p.str(), &c.placement))
-    p.fail(fmt::format("unknown CPU placement \"{}\" (expected same-core or cross-core)", p.str()));
-  return c;   // "label" is derived from the fields above and not read back
+  std::vector<AxisValue> axes;
+  for (const auto& [k, v] : n["axes"].members()) axes.push_back({k, read_value(v)});
+  return Cell(n["workload"].str(), std::move(axes), n["label"].str());
+}
+
+MetricSpec read_metric_spec(const Node& n) {
+  MetricSpec m;
+  m.name = n["name"].str();
+  m.unit = n["unit"].str();
+  if (!parse_direction(n["direction"].str(), &m.direction))
+    n["direction"].fail("expected higher, lower or neither");
+  if (!parse_derivation(n["derivation"].str(), &m.derivation)) n["derivation"].fail("unknown derivation");
+  m.source = n["source"].str();
+  m.scale = n["scale"].num();
+  if (n.has("quantile")) m.quantile = n["quantile"].num();
+  m.doc = n["doc"].str();
+  m.headline = n["headline"].boolean();
+  if (n.has("display_unit")) m.display_unit = n["display_unit"].str();
+  if (n.has("display_scale")) m.display_scale = n["display_scale"].num();
+  if (std::string why = check_metric(m); !why.empty()) n.fail(why);
+  return m;
+}
+
+std::vector<MetricSpec> read_metric_list(const Node& n) {
+  std::vector<MetricSpec> out;
+  for (const Node& m : n.array()) out.push_back(read_metric_spec(m));
+  return out;
+}
+
+MetricTable read_metric_table(const Node& n) {
+  MetricTable t;
+  t.common = read_metric_list(n["common"]);
+  for (const auto& [k, v] : n["workloads"].members()) t.workloads[k] = read_metric_list(v);
+  for (const auto& [k, v] : n["datapaths"].members()) t.datapaths[k] = read_metric_list(v);
+  for (const auto& [k, v] : n["workload_kinds"].members()) t.workload_kinds[k] = v.str();
+  for (const auto& [k, v] : n["baselines"].members()) t.baselines[k] = v.str();
+  return t;
 }
 
 WorkloadResult read_result(const Node& n) {
@@ -386,6 +486,8 @@ WorkloadResult read_result(const Node& n) {
     x.bytes = s["bytes"].u64();
     x.messages = s["messages"].u64();
     x.transactions = s["transactions"].u64();
+    if (s.has("packets")) x.packets = s["packets"].u64();   // absent in version 1
+    if (s.has("drops")) x.drops = s["drops"].u64();
     x.warmup = s["warmup"].boolean();
     x.cooldown = s.has("cooldown") && s["cooldown"].boolean();   // optional: absent means false
     r.samples.push_back(x);
@@ -437,6 +539,8 @@ RunRecord read_run(const Node& n) {
   RunRecord r;
   r.cell = read_cell(n["cell"]);
   r.datapath = n["datapath"].str();
+  r.variant = n["variant"].str();
+  r.variant_axes = read_options(n["variant_axes"]);
   r.repetition = n["repetition"].integer();
   r.status = read_status(n["status"]);
   r.error = n["error"].str();
@@ -484,17 +588,79 @@ ScenarioInfo read_scenario(const Node& n) {
   s.matrix = n["matrix"].raw();
   s.options = n["options"].raw();
   s.overrides = n["overrides"].strings();
+  for (const Node& x : n["not_run"].array())
+    s.not_run.push_back({x["datapath"].str(), x["workload"].str(), x["reason"].str()});
   return s;
 }
 
-// Brings an older report up to kReportSchemaVersion in place, one version step at a time.
-// Version 1 is the first; add a case here (and a checked-in file under tests/data) whenever
-// the layout changes.
-void upgrade(json& /*j*/, int from) {
-  switch (from) {
-    case kReportSchemaVersion: return;
-    default: break;
+// Version 1 summarised every row with the same sixteen figures, whatever its workload; its
+// reports are upgraded with exactly that table (as data: it must not move when workloads'
+// declarations do), so a version-1 file reads as it did.
+json v1_metric_table(const json& baseline) {
+  auto spec = [](const char* name, const char* unit, Direction d, Derivation how, const char* source = "",
+                 double scale = 1, double q = 0, bool headline = false, const char* du = "", double ds = 1) {
+    MetricSpec m{.name = name, .unit = unit, .direction = d, .derivation = how, .source = source, .scale = scale,
+                 .quantile = q, .headline = headline, .display_unit = du, .display_scale = ds};
+    return json(metric_spec_json(m));
+  };
+  const auto H = Direction::higher_is_better, L = Direction::lower_is_better, N = Direction::neither;
+  json common = json::array({
+      spec("window_s", "s", N, Derivation::window),
+      spec("throughput_bps", "bit/s", H, Derivation::rate, "bytes", 8, 0, true, "Gbit/s", 1e-9),
+      spec("messages_per_s", "1/s", H, Derivation::rate, "messages"),
+      spec("transactions_per_s", "1/s", H, Derivation::rate, "transactions", 1, 0, true),
+      spec("p50_us", "µs", L, Derivation::percentile, "", 1e-3, 0.50, true),
+      spec("p90_us", "µs", L, Derivation::percentile, "", 1e-3, 0.90),
+      spec("p99_us", "µs", L, Derivation::percentile, "", 1e-3, 0.99, true),
+      spec("p999_us", "µs", L, Derivation::percentile, "", 1e-3, 0.999),
+      spec("max_us", "µs", L, Derivation::latency_max, "", 1e-3),
+      spec("cpu_busy_s", "s", N, Derivation::cpu, "busy"),
+      spec("cpu_user_s", "s", N, Derivation::cpu, "user"),
+      spec("cpu_system_s", "s", N, Derivation::cpu, "system"),
+      spec("cpu_softirq_s", "s", N, Derivation::cpu, "softirq"),
+      spec("cpu_idle_s", "s", N, Derivation::cpu, "idle"),
+      spec("cpu_s_per_gb", "s/GB", L, Derivation::cpu_per_unit, "bytes", 1e9, 0, true, "CPU s/GB"),
+      spec("cpu_us_per_transaction", "µs", L, Derivation::cpu_per_unit, "transactions", 1e6),
+  });
+  return {{"common", common},
+          {"workloads", json::object()},
+          {"datapaths", json::object()},
+          {"workload_kinds", json::object()},
+          {"baselines", {{"stream", baseline}}}};
+}
+
+// Version 1 -> 2: cells name their axes, runs their variant, the report its metric table.
+void upgrade_v1(json& j) {
+  auto cell = [](json& c) {
+    if (!c.is_object() || !c.contains("message_size_bytes")) return;   // malformed: the reader says where
+    json axes = {{"message_size", c["message_size_bytes"]}, {"flows", c["flows"]}, {"cpu_placement", c["cpu_placement"]}};
+    c = {{"label", c.value("label", "")}, {"workload", c["workload"]}, {"axes", axes}};
+  };
+  json baseline = "kernel";
+  if (j.contains("summary") && j["summary"].is_object() && j["summary"].contains("baseline_datapath"))
+    baseline = j["summary"]["baseline_datapath"];
+  json table = v1_metric_table(baseline);
+  if (j.contains("scenario") && j["scenario"].is_object()) {
+    j["scenario"]["not_run"] = json::array();
+    if (j["scenario"].contains("workloads") && j["scenario"]["workloads"].is_array())
+      for (const auto& w : j["scenario"]["workloads"])
+        if (w.is_string()) table["workload_kinds"][w.get<std::string>()] = "stream";
   }
+  j["metrics"] = table;
+  if (j.contains("runs") && j["runs"].is_array())
+    for (json& run : j["runs"]) {
+      if (!run.is_object()) continue;
+      if (run.contains("cell")) cell(run["cell"]);
+      run["variant"] = run.value("datapath", json(""));
+      run["variant_axes"] = json::object();
+    }
+  j["schema_version"] = 2;
+}
+
+// Brings an older report up to kReportSchemaVersion in place, one version step at a time; add a
+// step (and a checked-in file under tests/data) whenever the layout changes.
+void upgrade(json& j, int from) {
+  if (from < 2) upgrade_v1(j);
 }
 
 Report read_report_json(const json& in) {
@@ -518,12 +684,9 @@ Report read_report_json(const json& in) {
   r.wall_s = n["wall_s"].num();
   r.context = n["context"].object();
   r.scenario = read_scenario(n["scenario"]);
+  r.metrics = read_metric_table(n["metrics"]);
   for (const Node& run : n["runs"].array()) r.runs.push_back(read_run(run));
-
-  // The summary is recomputed, with the baseline the writer used.
-  std::string baseline = "kernel";
-  if (n.has("summary") && n["summary"].has("baseline_datapath")) baseline = n["summary"]["baseline_datapath"].str();
-  summarize(r, baseline);
+  summarize(r);   // recomputed from the raw runs with the report's own metric table
   return r;
 }
 

@@ -1,8 +1,7 @@
-// Derive: per-run figures from raw records. Summarize: statistics over repetitions. Both read
-// only what was collected, so a report file can be re-summarised offline.
+// Derive: per-run figures from raw records, by the report's metric table. Summarize: statistics
+// over repetitions. Both read only what was collected, so a report file can be re-summarised
+// offline.
 #include <algorithm>
-#include <array>
-#include <cmath>
 #include <map>
 #include <string>
 #include <vector>
@@ -11,111 +10,52 @@
 #include "benchlab/reports/report.hpp"
 
 namespace benchlab::reports {
-namespace {
 
-// Undefined figures (nothing measured, nothing to divide by) are reported as 0, never NaN:
-// NaN does not survive JSON and would poison every statistic taken over it.
-double ratio(double num, double den) {
-  if (den == 0) return 0;
-  const double r = num / den;
-  return std::isfinite(r) ? r : 0;
+std::vector<MetricSpec> metrics_of(const MetricTable& t, const std::string& workload, const std::string& datapath) {
+  std::vector<MetricSpec> out = t.common;
+  auto add = [&](const std::map<std::string, std::vector<MetricSpec>>& m, const std::string& key) {
+    auto it = m.find(key);
+    if (it == m.end()) return;
+    for (const MetricSpec& s : it->second)
+      if (std::none_of(out.begin(), out.end(), [&](const MetricSpec& x) { return x.name == s.name; })) out.push_back(s);
+  };
+  add(t.workloads, workload);
+  add(t.datapaths, datapath);
+  return out;
 }
 
-// A counter that went backwards (CPU hot-unplug, a reset) contributes nothing.
-double delta(double end, double begin) { return std::max(0.0, end - begin); }
-
-constexpr std::array kDerivedFields{
-    DerivedField{"window_s", &DerivedRun::window_s},
-    DerivedField{"throughput_bps", &DerivedRun::throughput_bps},
-    DerivedField{"messages_per_s", &DerivedRun::messages_per_s},
-    DerivedField{"transactions_per_s", &DerivedRun::transactions_per_s},
-    DerivedField{"p50_us", &DerivedRun::p50_us},
-    DerivedField{"p90_us", &DerivedRun::p90_us},
-    DerivedField{"p99_us", &DerivedRun::p99_us},
-    DerivedField{"p999_us", &DerivedRun::p999_us},
-    DerivedField{"max_us", &DerivedRun::max_us},
-    DerivedField{"cpu_busy_s", &DerivedRun::cpu_busy_s},
-    DerivedField{"cpu_user_s", &DerivedRun::cpu_user_s},
-    DerivedField{"cpu_system_s", &DerivedRun::cpu_system_s},
-    DerivedField{"cpu_softirq_s", &DerivedRun::cpu_softirq_s},
-    DerivedField{"cpu_idle_s", &DerivedRun::cpu_idle_s},
-    DerivedField{"cpu_s_per_gb", &DerivedRun::cpu_s_per_gb},
-    DerivedField{"cpu_us_per_transaction", &DerivedRun::cpu_us_per_transaction},
-};
-
-}  // namespace
-
-std::span<const DerivedField> derived_fields() { return kDerivedFields; }
-
-DerivedRun derive(const RunRecord& r) {
-  DerivedRun d;
-
-  double bytes = 0, messages = 0, transactions = 0, seconds = 0;
-  for (const auto& s : r.result.samples) {
-    if (s.warmup || s.cooldown) continue;
-    bytes += static_cast<double>(s.bytes);
-    messages += static_cast<double>(s.messages);
-    transactions += static_cast<double>(s.transactions);
-    seconds += s.duration_s;
-  }
-  d.window_s = r.result.window_s > 0 ? r.result.window_s : seconds;
-  d.throughput_bps = ratio(8 * bytes, seconds);
-  d.messages_per_s = ratio(messages, seconds);
-  d.transactions_per_s = ratio(transactions, seconds);
-
-  if (r.result.latency_ns && r.result.latency_ns->count() > 0) {
-    const Histogram& h = *r.result.latency_ns;
-    auto us = [&](double q) { return static_cast<double>(h.percentile(q)) / 1e3; };
-    d.p50_us = us(0.50);
-    d.p90_us = us(0.90);
-    d.p99_us = us(0.99);
-    d.p999_us = us(0.999);
-    d.max_us = static_cast<double>(h.max()) / 1e3;
-  }
-
-  // Only CPUs present in both snapshots can be differenced.
-  const size_t ncpu = std::min(r.cpu_begin.per_cpu.size(), r.cpu_end.per_cpu.size());
-  for (size_t i = 0; i < ncpu; ++i) {
-    const CpuTimes& b = r.cpu_begin.per_cpu[i];
-    const CpuTimes& e = r.cpu_end.per_cpu[i];
-    const double user = delta(e.user_s, b.user_s), nice = delta(e.nice_s, b.nice_s),
-                 system = delta(e.system_s, b.system_s), irq = delta(e.irq_s, b.irq_s),
-                 softirq = delta(e.softirq_s, b.softirq_s), steal = delta(e.steal_s, b.steal_s);
-    d.cpu_busy_s += user + nice + system + irq + softirq + steal;
-    d.cpu_user_s += user;
-    d.cpu_system_s += system;
-    d.cpu_softirq_s += softirq;
-    d.cpu_idle_s += delta(e.idle_s, b.idle_s);
-  }
-  d.cpu_s_per_gb = ratio(d.cpu_busy_s, bytes / 1e9);
-  d.cpu_us_per_transaction = ratio(d.cpu_busy_s * 1e6, transactions);
-  return d;
+std::vector<std::pair<std::string, double>> derive(const MetricTable& t, const RunRecord& r) {
+  const RunData data{r.result, r.cpu_begin, r.cpu_end, r.counters_delta};
+  std::vector<std::pair<std::string, double>> out;
+  for (const MetricSpec& m : metrics_of(t, r.cell.workload(), r.datapath)) out.emplace_back(m.name, derive_metric(m, data));
+  return out;
 }
 
-void summarize(Report& report, const std::string& baseline) {
+void summarize(Report& report) {
   struct Group {
     SummaryRow row;
-    std::vector<DerivedRun> derived;
+    std::vector<std::vector<std::pair<std::string, double>>> derived;
   };
-  // Cells in order of first appearance; within a cell, datapaths in order of first appearance.
+  // Cells in order of first appearance; within a cell, variants in order of first appearance.
   std::vector<std::string> cell_order;
-  std::map<std::string, std::vector<std::string>> datapath_order;
+  std::map<std::string, std::vector<std::string>> variant_order;
   std::map<std::pair<std::string, std::string>, Group> groups;
 
   for (const RunRecord& run : report.runs) {
-    const std::string label = run.cell.label();
-    auto& dps = datapath_order[label];
-    if (dps.empty()) cell_order.push_back(label);
-    if (std::find(dps.begin(), dps.end(), run.datapath) == dps.end()) dps.push_back(run.datapath);
+    const std::string& label = run.cell.label();
+    auto& vs = variant_order[label];
+    if (vs.empty()) cell_order.push_back(label);
+    if (std::find(vs.begin(), vs.end(), run.variant) == vs.end()) vs.push_back(run.variant);
 
-    Group& g = groups[{label, run.datapath}];
+    Group& g = groups[{label, run.variant}];
     g.row.cell_label = label;
     g.row.cell = run.cell;
     g.row.datapath = run.datapath;
+    g.row.variant = run.variant;
     switch (run.status) {
       case RunStatus::ok:
         ++g.row.ok_runs;
-        g.derived.push_back(derive(run));
+        g.derived.push_back(derive(report.metrics, run));
         break;
       case RunStatus::failed: ++g.row.failed_runs; break;
       case RunStatus::skipped: ++g.row.skipped_runs; break;
@@ -123,18 +63,27 @@ void summarize(Report& report, const std::string& baseline) {
   }
 
   report.summary.clear();
-  report.summary_baseline = baseline;
   for (const std::string& label : cell_order) {
-    auto dps = datapath_order[label];
-    std::stable_partition(dps.begin(), dps.end(), [&](const std::string& d) { return d == baseline; });
+    std::vector<std::string> vs = variant_order[label];
+    const std::string workload = groups[{label, vs.front()}].row.cell.workload();   // a copy: rows move below
+    auto kind_it = report.metrics.workload_kinds.find(workload);
+    const std::string kind = kind_it == report.metrics.workload_kinds.end() ? "" : kind_it->second;
+    auto base_it = report.metrics.baselines.find(kind);
+    const std::string baseline = base_it == report.metrics.baselines.end() ? "" : base_it->second;
+    // The baseline row first (a baseline has no axes, so its variant is its name).
+    std::stable_partition(vs.begin(), vs.end(), [&](const std::string& v) { return v == baseline; });
 
     const size_t first = report.summary.size();
-    for (const std::string& dp : dps) {
-      Group& g = groups[{label, dp}];
-      for (const DerivedField& f : derived_fields()) {
+    for (const std::string& v : vs) {
+      Group& g = groups[{label, v}];
+      g.row.kind = kind;
+      g.row.baseline = std::find(vs.begin(), vs.end(), baseline) != vs.end() ? baseline : "";
+      for (const MetricSpec& spec : metrics_of(report.metrics, workload, g.row.datapath)) {
         std::vector<double> xs;
         xs.reserve(g.derived.size());
-        for (const DerivedRun& d : g.derived) xs.push_back(d.*f.member);
+        for (const auto& d : g.derived)
+          for (const auto& [name, x] : d)
+            if (name == spec.name) xs.push_back(x);
         MetricSummary m;
         m.n = static_cast<int>(xs.size());
         if (!xs.empty()) {
@@ -146,19 +95,20 @@ void summarize(Report& report, const std::string& baseline) {
           m.min = *std::min_element(xs.begin(), xs.end());
           m.max = *std::max_element(xs.begin(), xs.end());
         }
-        g.row.metrics[f.name] = m;
+        g.row.metrics[spec.name] = m;
       }
       report.summary.push_back(std::move(g.row));
     }
 
     const SummaryRow* base = nullptr;
     for (size_t i = first; i < report.summary.size(); ++i)
-      if (report.summary[i].datapath == baseline) base = &report.summary[i];
+      if (report.summary[i].variant == baseline) base = &report.summary[i];
+    if (!base) continue;
     for (size_t i = first; i < report.summary.size(); ++i) {
       for (auto& [name, m] : report.summary[i].metrics) {
-        if (!base || m.n == 0) continue;
-        const MetricSummary& b = base->metrics.at(name);
-        if (b.n > 0) m.ratio_to_baseline = ratio(m.median, b.median);
+        auto b = base->metrics.find(name);
+        if (m.n == 0 || b == base->metrics.end() || b->second.n == 0 || b->second.median == 0) continue;
+        m.ratio_to_baseline = m.median / b->second.median;
       }
     }
   }

@@ -16,6 +16,7 @@ bool has(const std::string& text, const std::string& needle) { return text.find(
 
 TEST(ConsoleTable, RatiosFailuresAndEngagement) {
   Report rep;
+  rep.metrics = testing::socket_metric_table();
   rep.scenario.name = "smoke";
   const Cell a = make_cell("tcp_stream", 1024);
   rep.runs.push_back(run_with_throughput(a, "kernel", 0, 10e9));
@@ -28,7 +29,7 @@ TEST(ConsoleTable, RatiosFailuresAndEngagement) {
   rep.runs.push_back(failed);
   RunRecord skipped;
   skipped.cell = a;
-  skipped.datapath = "xdp_redirect";
+  skipped.datapath = skipped.variant = "xdp_redirect";
   skipped.status = RunStatus::skipped;
   skipped.error = "no native XDP on veth";
   rep.runs.push_back(skipped);
@@ -40,7 +41,7 @@ TEST(ConsoleTable, RatiosFailuresAndEngagement) {
   EXPECT_TRUE(has(t, "tcp_stream/1024B/1flow/cross-core\n"));
   EXPECT_TRUE(has(t, "throughput Gbit/s"));
   // kernel median 11 Gbit/s, no ratio on the baseline; sockmap 25 Gbit/s = x2.27 of it.
-  EXPECT_TRUE(has(t, "  kernel           2      11.00"));
+  EXPECT_TRUE(has(t, "  kernel             2      11.00"));
   EXPECT_FALSE(has(t, "11.00 ×"));
   EXPECT_TRUE(has(t, "      25.00 ×2.27"));
   EXPECT_TRUE(has(t, "  failed      sockmap rep 1: engagement check failed: sockmap carried 12.0% of messages\n"));
@@ -51,6 +52,7 @@ TEST(ConsoleTable, RatiosFailuresAndEngagement) {
 
 TEST(ConsoleTable, SummarisesWhenTheCallerDidNot) {
   Report rep;
+  rep.metrics = testing::socket_metric_table();
   rep.runs.push_back(run_with_throughput(make_cell("tcp_stream", 64), "kernel", 0, 2e9));
   const std::string t = console_table(rep);
   EXPECT_TRUE(has(t, "tcp_stream/64B/1flow/cross-core")) << t;
@@ -62,6 +64,14 @@ TEST(ConsoleTable, ExampleReport) {
   SCOPED_TRACE(t);
   EXPECT_TRUE(has(t, "tcp_rr/64B/1flow/cross-core"));
   EXPECT_TRUE(has(t, "not engaged sockmap rep 2"));
+  // Each cell shows its workload's headline metrics: no latency column for a stream.
+  const std::string stream = t.substr(0, t.find("tcp_rr/64B"));
+  EXPECT_TRUE(has(stream, "throughput Gbit/s"));
+  EXPECT_FALSE(has(stream, "p50"));
+  const std::string rr = t.substr(t.find("tcp_rr/64B"));
+  EXPECT_TRUE(has(rr, "p50 µs"));
+  EXPECT_TRUE(has(rr, "transactions 1/s"));
+  EXPECT_FALSE(has(rr, "Gbit/s"));
   std::cout << t;   // for a human reading the test log
 }
 

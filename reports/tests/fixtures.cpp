@@ -4,21 +4,35 @@
 
 #include <cmath>
 
+#include "benchlab/workloads/tcp.hpp"
+
 namespace benchlab::reports::testing {
 
-Cell make_cell(const std::string& workload, uint32_t message_size, CpuPlacement p) {
-  Cell c;
-  c.workload = workload;
-  c.message_size = message_size;
-  c.flows = 1;
-  c.placement = p;
-  return c;
+Cell make_cell(const std::string& workload, int64_t message_size, CpuPlacement p, int64_t flows) {
+  return workloads::socket_cell(workload, message_size, flows, to_string(p));
+}
+
+MetricTable socket_metric_table() {
+  WorkloadRegistry w;
+  workloads::register_tcp_stream(w);
+  workloads::register_tcp_rr(w);
+  MetricTable t;
+  t.common.assign(common_metrics().begin(), common_metrics().end());
+  for (const auto& e : w.entries()) {
+    t.workloads[e.name] = e.metrics;
+    t.workload_kinds[e.name] = e.traffic.front();
+  }
+  t.datapaths["sockmap"] = {{.name = "miss_bytes", .unit = "B", .direction = Direction::lower_is_better,
+                             .derivation = Derivation::counter, .source = "sockmap.misses", .doc = "missed bytes"}};
+  t.baselines = {{"stream", "kernel"}};
+  return t;
 }
 
 RunRecord run_with_throughput(const Cell& c, const std::string& datapath, int rep, double throughput_bps) {
   RunRecord r;
   r.cell = c;
   r.datapath = datapath;
+  r.variant = datapath;
   r.repetition = rep;
   r.result.samples.push_back({0, 1, 999'999'999, 1, 1, true});
   r.result.samples.push_back({1, 1, static_cast<uint64_t>(throughput_bps / 8), 1, 1, false});
@@ -49,18 +63,21 @@ Report full_report() {
   s.matrix = {{"message_size", {64, 1024}}, {"flows", {1}}, {"cpu_placement", {"same-core"}}};
   s.options = {{"datapath", {{"sockmap", {{"map", "sockhash"}}}}}};
   s.overrides = {"duration=10", "datapath.sockmap.map=sockhash"};
+  s.not_run = {{"afxdp", "tcp_rr", "carries packet, not stream traffic"}};
+  r.metrics = socket_metric_table();
 
   RunRecord run;
-  run.cell = make_cell("tcp_rr", 64, CpuPlacement::same_core);
-  run.cell.flows = 4;
+  run.cell = make_cell("tcp_rr", 64, CpuPlacement::same_core, 4);
   run.datapath = "sockmap";
+  run.variant = "sockmap[hash]";
+  run.variant_axes.set("map", std::string("hash"));
   run.repetition = 2;
   run.status = RunStatus::failed;
   run.error = "engagement: sockmap carried 10% of messages";
   run.started_unix_s = 1714566896.5;
   run.topology_build_ms = 41.5;
   run.topology_teardown_ms = 12.25;
-  run.result.samples = {{0, 1, 100, 10, 5, true}, {1, 1.5, 300, 30, 15, false}};
+  run.result.samples = {{0, 1, 100, 10, 5, true, false, 7, 1}, {1, 1.5, 300, 30, 15, false, false, 9, 2}};
   Histogram h;
   h.record(12'000, 3);
   h.record(250'000);
@@ -141,6 +158,7 @@ Report example_report() {
   s.matrix = {{"message_size", {1024, 16384}}, {"flows", {1}}, {"cpu_placement", {"cross-core"}}};
   s.options = {{"datapath", {{"sockmap", {{"map", "sockhash"}}}}}, {"topology", {{"mtu", 1500}}}};
   s.overrides = {"duration=2"};
+  rep.metrics = socket_metric_table();
 
   struct Plan {
     Cell cell;
@@ -154,12 +172,14 @@ Report example_report() {
 
   double t = 1714550000;
   for (const Plan& p : plans) {
-    const bool rr = p.cell.workload == "tcp_rr";
+    const bool rr = p.cell.workload() == "tcp_rr";
+    const auto message_size = uint64_t(p.cell.integer("message_size"));
     for (int r = 0; r < 3; ++r) {
       for (const std::string dp : {"kernel", "sockmap", "xdp_redirect"}) {
         RunRecord run;
         run.cell = p.cell;
         run.datapath = dp;
+        run.variant = dp;
         run.repetition = r;
         run.started_unix_s = t;
         t += 4;
@@ -184,10 +204,10 @@ Report example_report() {
           if (rr) {
             smp.transactions = static_cast<uint64_t>(rate * smp.duration_s);
             smp.messages = smp.transactions;
-            smp.bytes = smp.transactions * p.cell.message_size;
+            smp.bytes = smp.transactions * message_size;
           } else {
             smp.bytes = static_cast<uint64_t>(rate * smp.duration_s / 8);
-            smp.messages = smp.bytes / p.cell.message_size;
+            smp.messages = smp.bytes / message_size;
           }
           w.samples.push_back(smp);
         }
@@ -240,10 +260,15 @@ Report example_report() {
 namespace {
 
 void same_cell(const Cell& a, const Cell& b, const std::string& where) {
-  EXPECT_EQ(a.workload, b.workload) << where;
-  EXPECT_EQ(a.message_size, b.message_size) << where;
-  EXPECT_EQ(a.flows, b.flows) << where;
-  EXPECT_EQ(a.placement, b.placement) << where;
+  EXPECT_EQ(a.workload(), b.workload()) << where;
+  EXPECT_EQ(a.label(), b.label()) << where;
+  // Axes compare as sets: a report stores them as a JSON object, which the reader sorts.
+  ASSERT_EQ(a.axes().size(), b.axes().size()) << where;
+  for (const AxisValue& x : a.axes()) {
+    const OptionValue* y = b.find(x.name);
+    ASSERT_NE(y, nullptr) << where << " axis " << x.name;
+    EXPECT_EQ(x.value, *y) << where << " axis " << x.name;
+  }
 }
 
 void same_cpu(const CpuSnapshot& a, const CpuSnapshot& b, const std::string& where) {
@@ -287,6 +312,17 @@ void expect_same(const Report& a, const Report& b) {
   EXPECT_EQ(s.matrix, t.matrix);
   EXPECT_EQ(s.options, t.options);
   EXPECT_EQ(s.overrides, t.overrides);
+  ASSERT_EQ(s.not_run.size(), t.not_run.size());
+  for (size_t i = 0; i < s.not_run.size(); ++i) {
+    EXPECT_EQ(s.not_run[i].datapath, t.not_run[i].datapath);
+    EXPECT_EQ(s.not_run[i].workload, t.not_run[i].workload);
+    EXPECT_EQ(s.not_run[i].reason, t.not_run[i].reason);
+  }
+  EXPECT_EQ(a.metrics.common, b.metrics.common);
+  EXPECT_EQ(a.metrics.workloads, b.metrics.workloads);
+  EXPECT_EQ(a.metrics.datapaths, b.metrics.datapaths);
+  EXPECT_EQ(a.metrics.workload_kinds, b.metrics.workload_kinds);
+  EXPECT_EQ(a.metrics.baselines, b.metrics.baselines);
 
   ASSERT_EQ(a.runs.size(), b.runs.size());
   for (size_t i = 0; i < a.runs.size(); ++i) {
@@ -294,6 +330,8 @@ void expect_same(const Report& a, const Report& b) {
     const std::string where = "runs[" + std::to_string(i) + "]";
     same_cell(x.cell, y.cell, where);
     EXPECT_EQ(x.datapath, y.datapath) << where;
+    EXPECT_EQ(x.variant, y.variant) << where;
+    EXPECT_EQ(x.variant_axes.all(), y.variant_axes.all()) << where;
     EXPECT_EQ(x.repetition, y.repetition) << where;
     EXPECT_EQ(x.status, y.status) << where;
     EXPECT_EQ(x.error, y.error) << where;
@@ -309,6 +347,9 @@ void expect_same(const Report& a, const Report& b) {
       EXPECT_EQ(u.samples[k].bytes, v.samples[k].bytes) << where;
       EXPECT_EQ(u.samples[k].messages, v.samples[k].messages) << where;
       EXPECT_EQ(u.samples[k].transactions, v.samples[k].transactions) << where;
+      EXPECT_EQ(u.samples[k].packets, v.samples[k].packets) << where;
+      EXPECT_EQ(u.samples[k].drops, v.samples[k].drops) << where;
+      EXPECT_EQ(u.samples[k].cooldown, v.samples[k].cooldown) << where;
       EXPECT_EQ(u.samples[k].warmup, v.samples[k].warmup) << where;
     }
     ASSERT_EQ(u.latency_ns.has_value(), v.latency_ns.has_value()) << where;
@@ -337,7 +378,6 @@ void expect_same(const Report& a, const Report& b) {
     EXPECT_EQ(x.engagement.message, y.engagement.message) << where;
   }
 
-  EXPECT_EQ(a.summary_baseline, b.summary_baseline);
   ASSERT_EQ(a.summary.size(), b.summary.size());
   for (size_t i = 0; i < a.summary.size(); ++i) {
     const SummaryRow &x = a.summary[i], &y = b.summary[i];
@@ -345,6 +385,9 @@ void expect_same(const Report& a, const Report& b) {
     EXPECT_EQ(x.cell_label, y.cell_label) << where;
     same_cell(x.cell, y.cell, where);
     EXPECT_EQ(x.datapath, y.datapath) << where;
+    EXPECT_EQ(x.variant, y.variant) << where;
+    EXPECT_EQ(x.kind, y.kind) << where;
+    EXPECT_EQ(x.baseline, y.baseline) << where;
     EXPECT_EQ(x.ok_runs, y.ok_runs) << where;
     EXPECT_EQ(x.failed_runs, y.failed_runs) << where;
     EXPECT_EQ(x.skipped_runs, y.skipped_runs) << where;

@@ -8,7 +8,13 @@
 
 namespace benchlab::reports::testing {
 
-Cell make_cell(const std::string& workload, uint32_t message_size, CpuPlacement p = CpuPlacement::cross_core);
+// A socket workload's cell, as the validator makes it (workloads::socket_cell).
+Cell make_cell(const std::string& workload, int64_t message_size, CpuPlacement p = CpuPlacement::cross_core,
+               int64_t flows = 1);
+
+// The metric table of the real socket workloads (tcp_stream, tcp_rr, tcp_crr) as their registry
+// entries declare it, the BPF datapaths' own metrics, and kernel as the stream baseline.
+MetricTable socket_metric_table();
 
 // An ok run with one warm-up sample (which must not count) and one measured second carrying
 // `throughput_bps`.

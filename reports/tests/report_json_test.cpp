@@ -67,16 +67,19 @@ TEST(ReportJson, ExampleFileRoundTripsByteForByte) {
 
 TEST(ReportJson, SchemaVersionComesFirstAndKeysCarryUnits) {
   const std::string text = to_json_text(testing::full_report());
-  EXPECT_EQ(text.rfind("{\n  \"schema_version\": 1,", 0), 0u) << text.substr(0, 80);
+  EXPECT_EQ(text.rfind("{\n  \"schema_version\": 2,", 0), 0u) << text.substr(0, 80);
   const json j = to_json(testing::full_report());
   const json& run = j["runs"][0];
   for (const char* key : {"started_unix_s", "topology_build_ms", "topology_teardown_ms"}) EXPECT_TRUE(run.contains(key)) << key;
   EXPECT_TRUE(run["result"].contains("latency_ns"));
-  EXPECT_TRUE(run["cell"].contains("message_size_bytes"));
+  EXPECT_EQ(run["cell"]["axes"]["message_size"], 64);
+  EXPECT_EQ(run["variant"], "sockmap[hash]");
+  EXPECT_EQ(j["metrics"]["baselines"]["stream"], "kernel");
+  EXPECT_EQ(j["metrics"]["workload_kinds"]["tcp_rr"], "stream");
   EXPECT_TRUE(run["derived"].contains("throughput_bps"));
   EXPECT_TRUE(run["derived"].contains("p99_us"));
   EXPECT_EQ(run["cpu_begin"]["user_s"].size(), 2u);
-  EXPECT_EQ(j["summary"]["baseline_datapath"], "kernel");
+  EXPECT_EQ(j["summary"]["baselines"]["stream"], "kernel");
 }
 
 TEST(ReportJson, DerivedFiguresAreRecomputedOnRead) {
@@ -84,7 +87,8 @@ TEST(ReportJson, DerivedFiguresAreRecomputedOnRead) {
   j["runs"][1]["derived"]["throughput_bps"] = 1;   // a stale or edited convenience copy
   j["summary"]["rows"] = json::array();
   const Report r = from_json(j);
-  EXPECT_DOUBLE_EQ(derive(r.runs[1]).throughput_bps, 8e9);
+  for (const auto& [name, v] : derive(r.metrics, r.runs[1]))
+    if (name == "throughput_bps") EXPECT_DOUBLE_EQ(v, 8e9);
   EXPECT_EQ(to_json(r)["runs"][1]["derived"]["throughput_bps"], 8e9);
   EXPECT_FALSE(r.summary.empty());
 }
@@ -93,14 +97,14 @@ TEST(ReportJson, RefusesNewerSchema) {
   json j = to_json(testing::full_report());
   j["schema_version"] = 7;
   j.erase("runs");   // a newer file may look different: the version is checked first
-  EXPECT_EQ(error_of([&] { from_json(j); }), "report schema_version 7 is newer than this benchlab understands (1)");
+  EXPECT_EQ(error_of([&] { from_json(j); }), "report schema_version 7 is newer than this benchlab understands (2)");
 }
 
 TEST(ReportJson, MissingKeyIsOneLineNamingTheKey) {
   json j = to_json(testing::full_report());
-  j["runs"][0]["cell"].erase("flows");
+  j["runs"][0]["cell"].erase("label");
   const std::string e = error_of([&] { from_json(j); });
-  EXPECT_EQ(e, "malformed report: runs[0].cell: missing key \"flows\"");
+  EXPECT_EQ(e, "malformed report: runs[0].cell: missing key \"label\"");
 }
 
 TEST(ReportJson, WrongTypeIsOneLineNamingTheKey) {
@@ -155,7 +159,7 @@ TEST_F(TempDir, ReadErrorsNameTheFile) {
   const std::string newer = (dir_ / "newer.json").string();
   std::ofstream(newer) << j.dump();
   EXPECT_EQ(error_of([&] { read_report(newer); }),
-            newer + ": report schema_version 7 is newer than this benchlab understands (1)");
+            newer + ": report schema_version 7 is newer than this benchlab understands (2)");
 
   j = to_json(testing::full_report());
   j["scenario"].erase("name");
@@ -178,6 +182,45 @@ TEST(ReportJson, DISABLED_RegenerateExample) {
   const char* path = std::getenv("BENCHLAB_EXAMPLE_REPORT");
   if (!path) GTEST_SKIP() << "set BENCHLAB_EXAMPLE_REPORT to the file to write";
   write_report(testing::example_report(), path);
+}
+
+}  // namespace
+}  // namespace benchlab::reports
+
+namespace benchlab::reports {
+namespace {
+
+// A version-1 report made by a real run (benchlab at 7811aa3, shortened sockmap.toml: tcp_stream
+// and tcp_rr at 1 KiB same-core, kernel and sockmap-msg) reads, upgraded in memory: cells get
+// their axes, runs their variant, the report v1's own metric table; every figure the v1 file's
+// summary holds is recomputed to the same value.
+TEST(ReportJson, ReadsARealVersion1Report) {
+  const std::string path = std::string(BENCHLAB_REPORTS_TEST_DATA) + "/real_v1_report.json";
+  const Report r = read_report(path);
+  EXPECT_EQ(r.schema_version, 2);
+  ASSERT_EQ(r.runs.size(), 4u);
+  EXPECT_EQ(r.runs[0].variant, r.runs[0].datapath);
+  EXPECT_EQ(r.runs[0].cell.integer("message_size"), 1024);
+  EXPECT_EQ(r.runs[0].cell.string("cpu_placement"), "same-core");
+  EXPECT_EQ(r.metrics.baselines.at("stream"), "kernel");
+  EXPECT_EQ(r.metrics.common.size(), 16u);
+
+  std::ifstream in(path);
+  const json v1 = json::parse(in);
+  const json& rows = v1["summary"]["rows"];
+  ASSERT_EQ(rows.size(), r.summary.size());
+  for (size_t i = 0; i < r.summary.size(); ++i) {
+    EXPECT_EQ(rows[i]["cell_label"], r.summary[i].cell_label);
+    EXPECT_EQ(rows[i]["datapath"], r.summary[i].variant);
+    for (const auto& [name, m] : rows[i]["metrics"].items()) {
+      ASSERT_TRUE(r.summary[i].metrics.count(name)) << name;
+      EXPECT_DOUBLE_EQ(m["median"].get<double>(), r.summary[i].metrics.at(name).median) << name;
+    }
+  }
+  const std::string t = console_table(r);
+  EXPECT_NE(t.find("sockmap-msg"), std::string::npos) << t;
+  // Written again, it is a version-2 file that reads back the same.
+  testing::expect_same(from_json(to_json(r)), r);
 }
 
 }  // namespace

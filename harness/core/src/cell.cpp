@@ -1,12 +1,44 @@
 #include "benchlab/core/cell.hpp"
 
-#include <fmt/format.h>
+#include <stdexcept>
+
 
 namespace benchlab {
 
-std::string to_string(CpuPlacement p) {
-  return p == CpuPlacement::same_core ? "same-core" : "cross-core";
+std::string axis_label(const AxisSpec& spec, const OptionValue& v) {
+  if (const auto* s = std::get_if<std::string>(&v)) return *s + spec.label_suffix;   // unquoted
+  return to_string(v) + spec.label_suffix;
 }
+
+Cell::Cell(std::string workload, const std::vector<std::pair<const AxisSpec*, OptionValue>>& values)
+    : workload_(std::move(workload)), label_(workload_) {
+  for (const auto& [spec, v] : values) {
+    axes_.push_back({spec->name, v});
+    label_ += "/" + axis_label(*spec, v);
+  }
+}
+
+const OptionValue* Cell::find(const std::string& axis) const {
+  for (const AxisValue& a : axes_)
+    if (a.name == axis) return &a.value;
+  return nullptr;
+}
+
+int64_t Cell::integer(const std::string& axis) const {
+  const OptionValue* v = find(axis);
+  if (!v || !std::holds_alternative<int64_t>(*v))
+    throw std::out_of_range("cell " + label_ + " has no integer axis '" + axis + "'");
+  return std::get<int64_t>(*v);
+}
+
+const std::string& Cell::string(const std::string& axis) const {
+  const OptionValue* v = find(axis);
+  if (!v || !std::holds_alternative<std::string>(*v))
+    throw std::out_of_range("cell " + label_ + " has no string axis '" + axis + "'");
+  return std::get<std::string>(*v);
+}
+
+std::string to_string(CpuPlacement p) { return p == CpuPlacement::same_core ? "same-core" : "cross-core"; }
 
 bool parse_cpu_placement(const std::string& s, CpuPlacement* out) {
   if (s == "same-core") *out = CpuPlacement::same_core;
@@ -15,23 +47,11 @@ bool parse_cpu_placement(const std::string& s, CpuPlacement* out) {
   return true;
 }
 
-std::string Cell::label() const {
-  return fmt::format("{}/{}B/{}flow/{}", workload, message_size, flows, to_string(placement));
-}
-
-CpuAssignment assign_cpus(CpuPlacement p, int online_cpus) {
-  // CPU 0 takes most interrupt and housekeeping work on small VMs, so the measured pair uses
-  // the last CPUs: same-core puts both ends on the last one, cross-core on the last two.
-  CpuAssignment a;
-  if (online_cpus <= 0) return a;
-  int last = online_cpus - 1;
-  if (p == CpuPlacement::same_core || online_cpus == 1) {
-    a.client_cpu = a.server_cpu = last;
-  } else {
-    a.server_cpu = last;
-    a.client_cpu = last - 1;
-  }
-  return a;
+CpuPlacement placement_of(const Cell& c) {
+  CpuPlacement p = CpuPlacement::cross_core;
+  if (const OptionValue* v = c.find("cpu_placement"); v && std::holds_alternative<std::string>(*v))
+    parse_cpu_placement(std::get<std::string>(*v), &p);
+  return p;
 }
 
 }  // namespace benchlab

@@ -33,6 +33,9 @@ struct RunOptions {
 // topology is unsupported.
 reports::Report run_scenario(const ScenarioSpec& spec, const Registries& reg, const RunOptions& opts);
 
+// The metric table of the scenario's workloads and datapaths, with each traffic kind's baseline.
+reports::MetricTable metric_table(const ScenarioSpec& spec, const Registries& reg);
+
 // Converts a validated spec into the report's scenario block.
 reports::ScenarioInfo scenario_info(const ScenarioSpec& spec, const std::vector<std::string>& overrides);
 

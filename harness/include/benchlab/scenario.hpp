@@ -26,6 +26,19 @@ struct Limits {
   double max_total_s = 4 * 3600.0;   // estimated wall time of the whole run
 };
 
+// One variant of a datapath: the datapath with one value of each of its own axes. A datapath
+// without axes has exactly one variant, named as the datapath.
+struct DatapathVariant {
+  std::string datapath;
+  OptionValues axes;    // the datapath's axis values
+  std::string label;    // "sockmap-msg", "xdp-drop[native]"
+};
+
+// A datapath that runs in no cell of some workload of the scenario, and why (the report says so).
+struct NotRun {
+  std::string datapath, workload, reason;
+};
+
 struct ScenarioSpec {
   std::string file;              // path as given
   std::string sha256;            // of the file's bytes
@@ -39,21 +52,40 @@ struct ScenarioSpec {
   Family family = Family::ipv4;
   OptionValues topology_options;
 
-  std::vector<std::string> datapaths;            // "kernel" first, always present
+  std::vector<std::string> datapaths;            // the baselines first, each once
   std::map<std::string, OptionValues> datapath_options;
   std::vector<std::string> workloads;
   std::map<std::string, OptionValues> workload_options;
 
-  std::vector<uint32_t> message_sizes;
-  std::vector<uint32_t> flows;
-  std::vector<CpuPlacement> placements;
+  // Traffic: the kind each workload makes, the kinds each datapath carries, and the baseline
+  // datapath of every kind the scenario's workloads make.
+  std::map<std::string, TrafficKind> workload_kind;
+  std::map<std::string, std::vector<TrafficKind>> datapath_kinds;
+  std::map<TrafficKind, std::string> baselines;
+  std::vector<NotRun> not_run;
+
+  // The declared axes of the entries in use, and the values of every axis (as listed in
+  // [matrix], or the declared default).
+  std::map<std::string, std::vector<AxisSpec>> workload_axes, datapath_axes;
+  std::vector<AxisSpec> topology_axes;
+  std::map<std::string, std::vector<OptionValue>> matrix;
+  std::vector<std::string> matrix_keys;          // the axes the scenario lists, in file order
 
   Limits limits;
 
-  // Matrix cells in run order: workload-major, then message size, flows, placement.
+  // Matrix cells in run order: workload-major, then each of its axes (then the topology's) in
+  // declaration order, the first outermost.
   std::vector<Cell> cells() const;
+  // The variants of one datapath, in matrix order.
+  std::vector<DatapathVariant> variants(const std::string& datapath) const;
+  // Whether `datapath` runs in the cells of `workload` (it carries the workload's kind).
+  bool runs_in(const std::string& datapath, const std::string& workload) const;
+  // The baseline datapath of the workload's kind.
+  const std::string& baseline_for(const std::string& workload) const;
   // Wall-time estimate used by the limit check and the progress display.
   double estimated_seconds() const;
+  // How many runs the scenario makes.
+  size_t run_count() const;
 };
 
 // Parses `path` and validates it against the registries; `overrides` are "key=value" strings

@@ -18,6 +18,7 @@
 #include "benchlab/core/error.hpp"
 #include "benchlab/netns/topology.hpp"
 #include "benchlab/workloads/stream_check.hpp"
+#include "benchlab/workloads/tcp.hpp"
 #include "benchlab/workloads/tcp_common.hpp"
 
 namespace benchlab {
@@ -146,10 +147,7 @@ class StreamCheckTest : public ::testing::Test {
   }
   workloads::StreamCheckResult run(const Topology& topo, const Datapath& dp, uint32_t size, uint32_t flows,
                                    uint64_t per_flow, double timeout_s = 10) {
-    Cell cell;
-    cell.workload = "tcp_stream";
-    cell.message_size = size;
-    cell.flows = flows;
+    const Cell cell = workloads::socket_cell("tcp_stream", size, flows);
     OptionValues none;
     WorkloadContext ctx{.topo = topo, .cell = cell, .options = none, .datapath = dp,
                         .cpus = assign_cpus(CpuPlacement::cross_core, int(sysconf(_SC_NPROCESSORS_ONLN))),

@@ -22,6 +22,20 @@
 namespace benchlab {
 namespace {
 
+// The matrix values a test cell takes.
+struct Shape {
+  int64_t message_size = 1024;
+  int64_t flows = 1;
+};
+
+CpuAssignment pinned(int client, int server) {
+  CpuAssignment a;
+  a.set("client", client);
+  a.set("server", server);
+  return a;
+}
+
+
 // The kernel baseline's behaviour, plus a record of where the client was sent.
 class StubDatapath : public Datapath {
  public:
@@ -77,8 +91,8 @@ class TcpRrTest : public ::testing::Test {
   }
 
   WorkloadResult run(const std::string& workload, const Topology& topo, const Datapath& dp,
-                     const OptionValues& opts, Cell cell, CpuAssignment cpus = {}) {
-    cell.workload = workload;
+                     const OptionValues& opts, Shape shape, CpuAssignment cpus = {}) {
+    const Cell cell = workloads::socket_cell(workload, shape.message_size, shape.flows);
     WorkloadContext ctx{.topo = topo, .cell = cell, .options = opts, .datapath = dp, .cpus = cpus};
     ctx.warmup_s = 0.3;
     ctx.duration_s = 1.0;
@@ -196,7 +210,7 @@ TEST_F(TcpRrTest, RegistersBothEntries) {
 TEST_F(TcpRrTest, LoopbackIpv4OneFlow) {
   auto topo = topology(false, Family::ipv4);
   StubDatapath dp;
-  auto r = run("tcp_rr", *topo, dp, options("tcp_rr"), Cell{.message_size = 64, .flows = 1});
+  auto r = run("tcp_rr", *topo, dp, options("tcp_rr"), Shape{.message_size = 64, .flows = 1});
   check_run(r);
   EXPECT_EQ(r.extra.at("server_connections"), 1);
   EXPECT_EQ(dp.targets, 1);
@@ -215,7 +229,7 @@ TEST_F(TcpRrTest, VethIpv4ManyFlowsAsymmetricAndLarge) {
   StubDatapath dp;
   OptionValues o = options("tcp_rr");
   o.set("response_size", int64_t(300000));   // larger than the scratch buffer and socket buffers
-  auto r = run("tcp_rr", *topo, dp, o, Cell{.message_size = 100, .flows = 4}, CpuAssignment{0, 1});
+  auto r = run("tcp_rr", *topo, dp, o, Shape{.message_size = 100, .flows = 4}, pinned(0, 1));
   check_run(r);
   EXPECT_EQ(r.extra.at("server_connections"), 4);
   for (const auto& p : r.processes) EXPECT_EQ(p.cpu, p.role == "client" ? 0 : 1);
@@ -224,7 +238,7 @@ TEST_F(TcpRrTest, VethIpv4ManyFlowsAsymmetricAndLarge) {
 TEST_F(TcpRrTest, VethIpv6) {
   auto topo = topology(true, Family::ipv6);
   StubDatapath dp;
-  auto r = run("tcp_rr", *topo, dp, options("tcp_rr"), Cell{.message_size = 1024, .flows = 2});
+  auto r = run("tcp_rr", *topo, dp, options("tcp_rr"), Shape{.message_size = 1024, .flows = 2});
   check_run(r);
 }
 
@@ -233,7 +247,7 @@ TEST_F(TcpRrTest, SameCoreAndUnverified) {
   StubDatapath dp;
   OptionValues o = options("tcp_rr");
   o.set("verify_payload", false);
-  auto r = run("tcp_rr", *topo, dp, o, Cell{.message_size = 1, .flows = 1}, CpuAssignment{0, 0});
+  auto r = run("tcp_rr", *topo, dp, o, Shape{.message_size = 1, .flows = 1}, pinned(0, 0));
   EXPECT_FALSE(r.payload_checked);
   EXPECT_EQ(r.payload_errors, 0u);
   EXPECT_GT(r.latency_ns->count(), 0u);
@@ -242,7 +256,7 @@ TEST_F(TcpRrTest, SameCoreAndUnverified) {
 TEST_F(TcpRrTest, CrrCompletesTransactions) {
   auto topo = topology(false, Family::ipv4);
   StubDatapath dp;
-  auto r = run("tcp_crr", *topo, dp, options("tcp_crr"), Cell{.message_size = 200, .flows = 2});
+  auto r = run("tcp_crr", *topo, dp, options("tcp_crr"), Shape{.message_size = 200, .flows = 2});
   check_run(r);
   // One connection per transaction.
   EXPECT_GE(r.extra.at("server_connections"), double(r.latency_ns->count()));
@@ -254,7 +268,7 @@ TEST_F(TcpRrTest, CrrCompletesTransactions) {
 TEST_F(TcpRrTest, CrrVethIpv6) {
   auto topo = topology(true, Family::ipv6);
   StubDatapath dp;
-  auto r = run("tcp_crr", *topo, dp, options("tcp_crr"), Cell{.message_size = 64, .flows = 1});
+  auto r = run("tcp_crr", *topo, dp, options("tcp_crr"), Shape{.message_size = 64, .flows = 1});
   check_run(r);
 }
 
@@ -263,7 +277,7 @@ TEST_F(TcpRrTest, FailingBarrierIsARunError) {
   FailingBarrier dp;
   const auto t0 = std::chrono::steady_clock::now();
   try {
-    run("tcp_rr", *topo, dp, options("tcp_rr"), Cell{.message_size = 64, .flows = 1});
+    run("tcp_rr", *topo, dp, options("tcp_rr"), Shape{.message_size = 64, .flows = 1});
     FAIL() << "expected RunError";
   } catch (const RunError& e) {
     std::printf("%s\n", e.what());
@@ -281,7 +295,7 @@ TEST_F(TcpRrTest, ConnectionRefusedIsARunErrorNotAHang) {
     o.set("connect_port", int64_t(5301));   // nothing listens there
     const auto t0 = std::chrono::steady_clock::now();
     try {
-      run(workload, *topo, dp, o, Cell{.message_size = 64, .flows = 1});
+      run(workload, *topo, dp, o, Shape{.message_size = 64, .flows = 1});
       FAIL() << workload << ": expected RunError";
     } catch (const RunError& e) {
       EXPECT_EQ(std::string(e.what()), std::string(workload) + " client: connect " + topo->server().addr.str() +
@@ -296,8 +310,8 @@ TEST_F(TcpRrTest, BackToBackRunsReuseThePort) {
   StubDatapath dp;
   OptionValues o = options("tcp_rr");
   // A first run leaves connections in TIME_WAIT on the port; the next server must still bind.
-  auto r1 = run("tcp_rr", *topo, dp, o, Cell{.message_size = 32, .flows = 1});
-  auto r2 = run("tcp_crr", *topo, dp, options("tcp_crr"), Cell{.message_size = 32, .flows = 1});
+  auto r1 = run("tcp_rr", *topo, dp, o, Shape{.message_size = 32, .flows = 1});
+  auto r2 = run("tcp_crr", *topo, dp, options("tcp_crr"), Shape{.message_size = 32, .flows = 1});
   EXPECT_GT(r1.latency_ns->count(), 0u);
   EXPECT_GT(r2.latency_ns->count(), 0u);
 }
@@ -305,8 +319,8 @@ TEST_F(TcpRrTest, BackToBackRunsReuseThePort) {
 TEST_F(TcpRrTest, BadConfigurationIsARunError) {
   auto topo = topology(false, Family::ipv4);
   StubDatapath dp;
-  EXPECT_THROW(run("tcp_rr", *topo, dp, options("tcp_rr"), Cell{.message_size = 0, .flows = 1}), RunError);
-  EXPECT_THROW(run("tcp_rr", *topo, dp, options("tcp_rr"), Cell{.message_size = 64, .flows = 0}), RunError);
+  EXPECT_THROW(run("tcp_rr", *topo, dp, options("tcp_rr"), Shape{.message_size = 0, .flows = 1}), RunError);
+  EXPECT_THROW(run("tcp_rr", *topo, dp, options("tcp_rr"), Shape{.message_size = 64, .flows = 0}), RunError);
 }
 
 }  // namespace

@@ -78,10 +78,7 @@ class TcpStreamTest : public ::testing::Test {
 
   Outcome run(const Topology& topo, uint32_t message_size, uint32_t flows,
               double warmup_s = 1, double duration_s = 1) {
-    Cell cell;
-    cell.message_size = message_size;
-    cell.flows = flows;
-    cell.workload = "tcp_stream";
+    const Cell cell = workloads::socket_cell("tcp_stream", message_size, flows);
     Outcome o;
     WorkloadContext ctx{.topo = topo, .cell = cell, .options = options_, .datapath = dp_,
                         .cpus = assign_cpus(CpuPlacement::cross_core, int(sysconf(_SC_NPROCESSORS_ONLN))),

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -13,19 +14,26 @@
 #include <nlohmann/json.hpp>
 
 #include "benchlab/core/cell.hpp"
+#include "benchlab/core/metrics.hpp"
+#include "benchlab/core/options.hpp"
 #include "benchlab/core/results.hpp"
 
 namespace benchlab::reports {
 
-inline constexpr int kReportSchemaVersion = 1;
+// 2: cells carry generic axes, runs their datapath variant, the report its metric table and a
+//    baseline per traffic kind; summary rows carry exactly the metrics that apply. Version 1
+//    files are upgraded in memory on read.
+inline constexpr int kReportSchemaVersion = 2;
 
 enum class RunStatus { ok, failed, skipped };
 std::string to_string(RunStatus s);
 
-// One datapath x one cell x one repetition, as collected. No derived numbers.
+// One datapath variant x one cell x one repetition, as collected. No derived numbers.
 struct RunRecord {
   Cell cell;
-  std::string datapath;
+  std::string datapath;           // the registry entry
+  std::string variant;            // the variant's label: the datapath, or "xdp-drop[native]"
+  OptionValues variant_axes;      // the datapath's own axis values
   int repetition = 0;             // 0-based
   RunStatus status = RunStatus::ok;
   std::string error;              // why it failed or was skipped
@@ -47,46 +55,48 @@ struct ScenarioInfo {
   int repetitions = 0;
   std::string topology, family;
   std::vector<std::string> datapaths, workloads;
-  nlohmann::json matrix;     // {"message_size":[...],"flows":[...],"cpu_placement":[...]}
+  nlohmann::json matrix;     // {axis: [values], ...}: every axis of the scenario
   nlohmann::json options;    // {"topology":{..},"datapath":{name:{..}},"workload":{name:{..}}}
   std::vector<std::string> overrides;   // the --set strings
+  // Datapaths that run in no cell of some workload (they carry another traffic kind), and why.
+  struct NotRun {
+    std::string datapath, workload, reason;
+  };
+  std::vector<NotRun> not_run;
 };
 
-// Derived per-run figures (computed by derive(), never collected).
-struct DerivedRun {
-  double window_s = 0;
-  double throughput_bps = 0;      // payload bits/s at the receiver, measured intervals only
-  double messages_per_s = 0;
-  double transactions_per_s = 0;
-  double p50_us = 0, p90_us = 0, p99_us = 0, p999_us = 0, max_us = 0;   // 0 when no latency
-  double cpu_busy_s = 0;          // all CPUs, /proc/stat, over the window
-  double cpu_user_s = 0, cpu_system_s = 0, cpu_softirq_s = 0, cpu_idle_s = 0;
-  double cpu_s_per_gb = 0;        // cpu_busy_s per 1e9 payload bytes
-  double cpu_us_per_transaction = 0;
+// The metric table the report was summarised with: what every row carries (common), what each
+// workload and each datapath declares, each workload's traffic kind and each kind's baseline.
+struct MetricTable {
+  std::vector<MetricSpec> common;
+  std::map<std::string, std::vector<MetricSpec>> workloads, datapaths;
+  std::map<std::string, std::string> workload_kinds;   // workload -> traffic kind
+  std::map<std::string, std::string> baselines;        // traffic kind -> baseline datapath
 };
-DerivedRun derive(const RunRecord& r);
 
-// The DerivedRun fields by name, in declaration order: the metric keys of SummaryRow, of the
-// "derived" JSON object and of the report's summary.
-struct DerivedField {
-  const char* name;
-  double DerivedRun::*member;
-};
-std::span<const DerivedField> derived_fields();
+// The metrics of a run's row, in order: common, the workload's, the datapath's.
+std::vector<MetricSpec> metrics_of(const MetricTable& t, const std::string& workload, const std::string& datapath);
+// Derived per-run figures (never collected): one value per metric of the row.
+std::vector<std::pair<std::string, double>> derive(const MetricTable& t, const RunRecord& r);
 
-// Statistics of one metric over the repetitions of one cell x datapath.
+// Statistics of one metric over the repetitions of one cell x datapath variant.
 struct MetricSummary {
   int n = 0;
   double median = 0, q1 = 0, q3 = 0, iqr = 0, min = 0, max = 0;
-  double ratio_to_baseline = 0;   // median / kernel median of the same cell; 0 if undefined
+  // median / the baseline row's median of the same cell; absent for the baseline itself' other
+  // kinds, when the baseline lacks the metric, or when it measured 0.
+  std::optional<double> ratio_to_baseline;
 };
 
 struct SummaryRow {
   std::string cell_label;
   Cell cell;
   std::string datapath;
+  std::string variant;            // the row's name: the datapath variant's label
+  std::string kind;               // the traffic kind of the cell's workload
+  std::string baseline;           // the variant its ratios are against ("" for none)
   int ok_runs = 0, failed_runs = 0, skipped_runs = 0;
-  std::map<std::string, MetricSummary> metrics;   // keys: the DerivedRun field names
+  std::map<std::string, MetricSummary> metrics;   // exactly the row's metrics (metrics_of)
 };
 
 struct Report {
@@ -96,14 +106,15 @@ struct Report {
   std::string created_utc;          // ISO 8601
   nlohmann::json context;           // environment capture (kernel, cpu, sysctls, offloads, versions…)
   ScenarioInfo scenario;
+  MetricTable metrics;
   std::vector<RunRecord> runs;
   std::vector<SummaryRow> summary;  // filled by summarize()
-  std::string summary_baseline = "kernel";   // the datapath summarize() took ratios against
   double wall_s = 0;
 };
 
-// Fills report.summary from report.runs. The baseline datapath is "kernel".
-void summarize(Report& report, const std::string& baseline = "kernel");
+// Fills report.summary from report.runs, with report.metrics. Within a cell, each row's ratios
+// are against the row of the baseline of the cell's traffic kind.
+void summarize(Report& report);
 
 nlohmann::json to_json(const Report& r);   // keys sorted (nlohmann::json is a sorted map)
 // The text write_report writes: keys in schema order (schema_version first), 2-space indent.
@@ -113,8 +124,8 @@ Report from_json(const nlohmann::json& j);
 void write_report(const Report& r, const std::string& path);   // atomic (write + rename)
 Report read_report(const std::string& path);                    // errors name the file
 
-// Console table of the summary: per cell, each datapath's throughput, transactions/s, p50/p99
-// latency and CPU per GB, with ratios to the kernel baseline; failed runs listed below it.
+// Console table of the summary: per cell, each datapath variant's headline metrics (declared by
+// the cell's workload) with ratios to the baseline; failed, skipped and unengaged runs below it.
 std::string console_table(const Report& r);
 
 }  // namespace benchlab::reports

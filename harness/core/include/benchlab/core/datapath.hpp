@@ -12,6 +12,7 @@
 #include "benchlab/core/cell.hpp"
 #include "benchlab/core/options.hpp"
 #include "benchlab/core/results.hpp"
+#include "benchlab/core/roles.hpp"
 #include "benchlab/core/topology.hpp"
 
 namespace benchlab {
@@ -27,6 +28,8 @@ struct DatapathContext {
   const Cell& cell;
   const OptionValues& options;
   std::string run_id;       // unique per run; part of every name the datapath creates
+  CpuAssignment cpus;       // every CPU role's CPU in this cell ("proxy", "dut", ...)
+  OptionValues variant;     // the values of the datapath's own axes for this variant
 };
 
 class Datapath {

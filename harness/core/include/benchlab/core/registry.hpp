@@ -1,18 +1,23 @@
-// Registries map a name to a factory, its options with their defaults, and a probe telling
-// whether this kernel supports it. `benchlab list`, the scenario validator and the runner all
-// read the same tables; adding a datapath, topology or workload is adding one entry.
+// Registries map a name to a factory, its options with their defaults, its matrix axes, its
+// metrics, its traffic kinds and a probe telling whether this kernel supports it. `benchlab
+// list`, the scenario validator, the runner and the summary all read the same tables; adding a
+// datapath, topology or workload is adding one entry, and adding an axis or a metric is one
+// declaration in that entry.
 #pragma once
 
 #include <algorithm>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "benchlab/core/cell.hpp"
 #include "benchlab/core/datapath.hpp"
+#include "benchlab/core/metrics.hpp"
 #include "benchlab/core/options.hpp"
-#include "benchlab/core/workload.hpp"
 #include "benchlab/core/topology.hpp"
+#include "benchlab/core/workload.hpp"
 
 namespace benchlab {
 
@@ -21,9 +26,16 @@ struct Support {
   std::string reason;   // why not, when !ok
 };
 
-// What kind of traffic a workload produces and a datapath can carry. Socket datapaths carry
-// "tcp"; packet datapaths (XDP, AF_XDP) will carry "packet".
+// Traffic kinds: what a workload produces and a datapath can carry.
+//   stream  TCP byte streams: bulk transfer and request/response over connected sockets
+//   packet  frames or datagrams counted one by one (UDP, XDP, AF_XDP)
 using TrafficKind = std::string;
+struct TrafficKindInfo {
+  const char* name;
+  const char* doc;
+};
+std::span<const TrafficKindInfo> traffic_kinds();
+bool is_traffic_kind(const std::string& k);
 
 template <class Factory>
 struct RegistryEntry {
@@ -32,7 +44,16 @@ struct RegistryEntry {
   std::vector<OptionSpec> options;
   Factory factory;
   std::function<Support()> probe = [] { return Support{}; };
-  std::vector<TrafficKind> traffic;   // datapath: kinds it carries; workload: the one it makes
+  // Workload: the one kind it produces. Datapath: every kind it carries.
+  std::vector<TrafficKind> traffic;
+  // Matrix axes: a workload's and a topology's make cells; a datapath's make variants of it.
+  std::vector<AxisSpec> axes;
+  // Workload: the figures it produces. Datapath: figures from its own counters, added to its rows.
+  std::vector<MetricSpec> metrics;
+  // Datapath: the kinds it is the baseline of (the reference of every ratio in their cells).
+  std::vector<TrafficKind> baseline_of;
+  // A short line for `benchlab list`; the description is the long text.
+  std::string summary;
 };
 
 template <class Factory>
@@ -71,10 +92,20 @@ struct Registries {
   WorkloadRegistry workloads;
 };
 
+// The kind workload `w` produces ("" when it declares none).
+inline TrafficKind kind_of(const WorkloadRegistry::Entry& w) { return w.traffic.empty() ? "" : w.traffic.front(); }
+
 // Whether datapath `d` can carry the traffic workload `w` makes.
 inline bool traffic_compatible(const DatapathRegistry::Entry& d, const WorkloadRegistry::Entry& w) {
   if (w.traffic.empty()) return true;
   return std::find(d.traffic.begin(), d.traffic.end(), w.traffic.front()) != d.traffic.end();
 }
+
+// The datapath that is the baseline of `kind`, or nullptr.
+const DatapathRegistry::Entry* baseline_of(const DatapathRegistry& reg, const TrafficKind& kind);
+
+// Problems with the entries' declarations (unknown kinds, bad metric declarations, two
+// baselines of one kind), one line each; empty when all is well. Tests check the built-in table.
+std::vector<std::string> check_registries(const Registries& r);
 
 }  // namespace benchlab

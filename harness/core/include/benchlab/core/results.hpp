@@ -22,6 +22,8 @@ struct IntervalSample {
   uint64_t transactions = 0; // completed request/response pairs (rr, crr); 0 for stream
   bool warmup = false;
   bool cooldown = false;     // after the measured window (a tool that counts whole seconds ran on)
+  uint64_t packets = 0;      // frames or datagrams received (packet workloads)
+  uint64_t drops = 0;        // frames or datagrams the receiving side counted as lost
 };
 
 // CPU time of one process over its life (getrusage of the reaped child).

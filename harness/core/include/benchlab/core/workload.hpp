@@ -12,6 +12,7 @@
 #include "benchlab/core/datapath.hpp"
 #include "benchlab/core/options.hpp"
 #include "benchlab/core/results.hpp"
+#include "benchlab/core/roles.hpp"
 
 namespace benchlab {
 
