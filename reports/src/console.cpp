@@ -85,6 +85,16 @@ std::string console_table(const Report& report) {
   fmt::format_to(to, "{}: {} runs ({} ok, {} failed, {} skipped); medians over repetitions, ×ratio to {}\n",
       r->scenario.name.empty() ? "report" : r->scenario.name, r->runs.size(), ok, failed, skipped,
       r->summary_baseline);
+  // An incomplete report says so before its numbers (context.interrupted, reports/README.md).
+  if (r->context.is_object() && r->context.contains("interrupted") && r->context["interrupted"].is_object()) {
+    const auto& in = r->context["interrupted"];
+    const auto reason = in.find("reason");
+    fmt::format_to(to, "INTERRUPTED: {}", reason != in.end() && reason->is_string() ? reason->get<std::string>() : "");
+    const auto done = in.find("completed_runs"), planned = in.find("planned_runs");
+    if (done != in.end() && planned != in.end() && done->is_number_unsigned() && planned->is_number_unsigned())
+      fmt::format_to(to, " ({} of {} runs completed)", done->get<uint64_t>(), planned->get<uint64_t>());
+    out += '\n';
+  }
 
   std::string header = fmt::format("  {:<{}} {:>3}", "datapath", kDatapathWidth, "n");
   for (const Column& c : kColumns) header += fmt::format("  {:<{}}", c.header, kColumnWidth);
