@@ -155,12 +155,15 @@ JournalContents read_journal(const std::string& path) {
 
 RecoveredReport write_recovered_report(const std::string& journal_path, JournalContents contents) {
   namespace fs = std::filesystem;
+  // Absolute, so the report names its journal the same way whoever recovers it (cleanup reads
+  // an absolute path from the run record, a user may type a relative one).
+  const std::string journal = fs::absolute(journal_path).lexically_normal().string();
   Report& r = contents.report;
   r.context["interrupted"] = {
       {"reason", "the run stopped before it finished (killed, crashed or out of disk space); recovered from its journal"},
       {"completed_runs", r.runs.size()},
       {"planned_runs", contents.planned_runs},
-      {"journal", journal_path},
+      {"journal", journal},
       {"torn_tail", contents.torn_tail}};
   // The journal's last write is the last thing the run finished.
   if (struct stat st{}; !r.runs.empty() && ::stat(journal_path.c_str(), &st) == 0) {
@@ -169,16 +172,25 @@ RecoveredReport write_recovered_report(const std::string& journal_path, JournalC
   }
   summarize(r, r.summary_baseline);
 
+  // <stem>.json, unless something else already has that name: a report recovered from this
+  // same journal is rewritten (recovering twice gives one report), any other file is kept.
+  auto recovered_from_here = [&](const std::string& path) {
+    try {
+      const Report old = read_report(path);
+      const auto it = old.context.find("interrupted");
+      return it != old.context.end() && it->is_object() && it->value("journal", json()) == journal;
+    } catch (const std::exception&) {
+      return false;
+    }
+  };
   std::string stem = journal_path;
   if (constexpr std::string_view ext = ".journal"; stem.size() > ext.size() && stem.ends_with(ext))
     stem.resize(stem.size() - ext.size());
   std::string path = stem + ".json";
-  for (int i = 1; fs::exists(path); ++i)
+  for (int i = 1; fs::exists(path) && !recovered_from_here(path); ++i)
     path = stem + (i == 1 ? std::string("-recovered") : fmt::format("-recovered-{}", i)) + ".json";
   write_report(r, path);
-  // The report holds every run the journal held: the journal has done its job.
-  ::unlink(journal_path.c_str());
-  fsync_dir_of(journal_path);
+  // The journal stays: it is the raw record, and recovering again is harmless.
   return {path, r.runs.size(), contents.planned_runs, contents.torn_tail};
 }
 

@@ -176,7 +176,7 @@ TEST_F(JournalTest, HeaderFailureLeavesNothing) {
   EXPECT_FALSE(fs::exists(path_));
 }
 
-TEST_F(JournalTest, RecoveryWritesAnInterruptedReportAndRemovesTheJournal) {
+TEST_F(JournalTest, RecoveryWritesAnInterruptedReport) {
   const Report r = testing::example_report();
   write(r, 3, r.runs.size());
   std::ofstream(path_, std::ios::app) << "{\"cell\": {\"lab";   // torn
@@ -186,7 +186,7 @@ TEST_F(JournalTest, RecoveryWritesAnInterruptedReportAndRemovesTheJournal) {
   EXPECT_EQ(rec.runs, 3u);
   EXPECT_EQ(rec.planned_runs, r.runs.size());
   EXPECT_TRUE(rec.torn_tail);
-  EXPECT_FALSE(fs::exists(path_)) << "the report holds everything the journal held";
+  EXPECT_TRUE(fs::exists(path_)) << "the journal is kept";
 
   const Report back = read_report(rec.report_path);
   ASSERT_EQ(back.runs.size(), 3u);
@@ -198,13 +198,25 @@ TEST_F(JournalTest, RecoveryWritesAnInterruptedReportAndRemovesTheJournal) {
   EXPECT_EQ(back.scenario.name, r.scenario.name);
   EXPECT_EQ(back.created_utc, r.created_utc);
   EXPECT_FALSE(back.summary.empty());
-  EXPECT_NE(console_table(back).find("INTERRUPTED: "), std::string::npos);
-  EXPECT_NE(console_table(back).find("(3 of " + std::to_string(r.runs.size()) + " runs completed)"), std::string::npos);
+  const std::string table = console_table(back);
+  EXPECT_NE(table.find("INTERRUPTED: "), std::string::npos) << table;
+  EXPECT_NE(table.find("(3 of " + std::to_string(r.runs.size()) + " runs completed)"), std::string::npos) << table;
 
-  // A second journal of the same name never overwrites the first report.
-  write(r, 1, 2);
+  // Recovering again (cleanup, then the user) rewrites the same report.
+  EXPECT_EQ(recover_report(path_).report_path, rec.report_path);
+  EXPECT_EQ(read_report(rec.report_path).runs.size(), 3u);
+}
+
+TEST_F(JournalTest, RecoveryNeverOverwritesAnotherReport) {
+  const Report r = testing::example_report();
+  // The run finished its report but died before removing its journal.
+  write_report(r, (dir_ / "scn-20240101-000000.json").string());
+  write(r, 2, r.runs.size());
   EXPECT_EQ(recover_report(path_).report_path, (dir_ / "scn-20240101-000000-recovered.json").string());
-  write(r, 1, 2);
+  EXPECT_EQ(read_report((dir_ / "scn-20240101-000000.json").string()).runs.size(), r.runs.size());
+  fs::remove(path_);
+  write(r, 1, 2);   // another journal of the same name
+  std::ofstream((dir_ / "scn-20240101-000000-recovered.json").string(), std::ios::trunc) << "not a report";
   EXPECT_EQ(recover_report(path_).report_path, (dir_ / "scn-20240101-000000-recovered-2.json").string());
 }
 

@@ -79,9 +79,11 @@ struct RecoveredReport {
 };
 
 // The report of an interrupted run, from its journal: context.interrupted says so (reason,
-// completed_runs, planned_runs, journal), wall_s runs from the first run's start to the last
-// append. Written beside the journal as <stem>.json (<stem>-recovered[-N].json if that exists),
-// after which the journal is removed. Throws std::runtime_error naming the file.
+// completed_runs, planned_runs, journal, torn_tail), wall_s runs from the first run's start to
+// the last append. Written beside the journal as <stem>.json; if a file of that name exists and
+// is not a report recovered from this journal (a complete report, say), as
+// <stem>-recovered[-N].json instead. The journal is kept, so recovering again rewrites the same
+// report. Throws std::runtime_error naming the file.
 RecoveredReport recover_report(const std::string& journal_path);
 // The same, from contents already read (so a caller can tell read errors from write errors).
 RecoveredReport write_recovered_report(const std::string& journal_path, JournalContents contents);
