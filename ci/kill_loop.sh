@@ -25,7 +25,7 @@ sysctls() { sysctl -a 2>/dev/null | grep -E '^(net\.core\.|net\.ipv4\.|kernel\.b
 # run naming is "bl-" + 6 hex; other tests' fixtures (bl-scratch-...) are not benchlab runs.
 dead_run() {  # dead_run NAME -> true if NAME is a benchlab run name whose run is not alive
   [[ $1 =~ ^bl-([0-9a-f]{6}) ]] || return 1
-  local pid; pid=$(cat "/run/benchlab/runs/${BASH_REMATCH[1]}" 2>/dev/null) || return 0
+  local pid; pid=$(head -n1 "/run/benchlab/runs/${BASH_REMATCH[1]}" 2>/dev/null) || return 0
   ! kill -0 "$pid" 2>/dev/null
 }
 leftovers() {

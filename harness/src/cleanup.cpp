@@ -14,6 +14,7 @@
 
 #include "benchlab/core/error.hpp"
 #include "benchlab/netns/netns.hpp"
+#include "benchlab/reports/journal.hpp"
 
 namespace fs = std::filesystem;
 
@@ -76,6 +77,23 @@ void detach_all(const std::string& path, std::vector<std::string>& errors) {
   close(fd);
 }
 
+// A run that died after completing some runs left them in its journal: write its report.
+// Failing that, the record goes anyway (cleanup must not fail forever on one bad file) and
+// the error says how to retry by hand.
+void recover_journal(const std::string& journal, CleanupReport& r) {
+  try {
+    const reports::RecoveredReport rec = reports::recover_report(journal);
+    r.recovered.push_back(rec.report_path + " (" + std::to_string(rec.runs) + " of " + std::to_string(rec.planned_runs) +
+                          " runs, from " + journal + ")");
+  } catch (const reports::EmptyJournal&) {
+    std::error_code ec;
+    fs::remove(journal, ec);   // the run died before its first run completed: nothing measured
+    r.removed.push_back("journal " + journal + " (no run had completed)");
+  } catch (const std::exception& e) {
+    r.errors.push_back(std::string(e.what()) + " (journal kept; `benchlab report --recover " + journal + "` retries)");
+  }
+}
+
 }  // namespace
 
 RunLock::RunLock() {
@@ -101,11 +119,13 @@ RunLock::~RunLock() {
   if (fd_ >= 0) close(fd_);   // releases the lock
 }
 
-RunRecordFile::RunRecordFile(const std::string& run_base) {
+RunRecordFile::RunRecordFile(const std::string& run_base, const std::string& journal_path) {
   std::error_code ec;
   fs::create_directories(kRunStateDir, ec);
   path_ = std::string(kRunStateDir) + "/" + run_base;
-  std::ofstream(path_) << getpid() << "\n";
+  std::ofstream out(path_);
+  out << getpid() << "\n";
+  if (!journal_path.empty()) out << journal_path << "\n";
 }
 
 RunRecordFile::~RunRecordFile() { unlink(path_.c_str()); }
@@ -144,11 +164,20 @@ CleanupReport cleanup_leftovers() {
         break;
     }
   }
-  // Run records of dead runs.
+  // Run records of dead runs: first the report from the journal a record names (its completed
+  // runs, measured before the run died), then the record itself.
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(kRunStateDir, ec)) {
     std::string id = e.path().filename();
-    if (!run_alive(id)) fs::remove(e.path(), ec);
+    if (run_alive(id)) continue;
+    std::string pid, journal;
+    {
+      std::ifstream in(e.path());
+      std::getline(in, pid);
+      std::getline(in, journal);
+    }
+    if (!journal.empty() && fs::exists(journal, ec)) recover_journal(journal, r);
+    fs::remove(e.path(), ec);
   }
   return r;
 }

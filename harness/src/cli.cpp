@@ -1,11 +1,17 @@
 #include "benchlab/cli.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -16,6 +22,7 @@
 #include "benchlab/core/clock.hpp"
 #include "benchlab/core/error.hpp"
 #include "benchlab/core/metrics.hpp"
+#include "benchlab/reports/journal.hpp"
 #include "benchlab/runner.hpp"
 #include "benchlab/builtin_registries.hpp"
 #include "benchlab/scenario.hpp"
@@ -29,6 +36,82 @@ std::string hms(double s) {
   int t = int(s + 0.5);
   return fmt::format("{}:{:02}:{:02}", t / 3600, (t / 60) % 60, t % 60);
 }
+
+std::string mib(uint64_t bytes) { return fmt::format("{:.1f} MiB", double(bytes) / (1 << 20)); }
+
+// What the report and its journal may take, from the spec alone, on the safe side. Measured: a
+// run is 6-8 KB of JSON on 2 CPUs (a 5 KB latency histogram, 20 samples, /proc/stat twice).
+// Per run: 32 KiB (histogram, counters, processes, summary row, layout) + 512 B per CPU (two
+// /proc/stat snapshots) + 4 KiB per second of load (interval samples, at most 10 a second);
+// 256 KiB for context and scenario; all twice, since journal and report coexist at the end.
+uint64_t estimated_output_bytes(const ScenarioSpec& spec, size_t runs) {
+  const uint64_t ncpu = uint64_t(std::max(1L, sysconf(_SC_NPROCESSORS_CONF)));
+  const uint64_t per_run = (32 << 10) + 512 * ncpu + uint64_t(4096 * (spec.warmup_s + spec.duration_s + 1));
+  return 2 * ((256 << 10) + per_run * runs);
+}
+
+// The report directory, checked before the run creates anything else: it exists or can be
+// made, a probe file can be written in it, and its file system has room for the estimated
+// output. What the check made (missing directories) is removed again on failure, and also on
+// a later refusal before the run starts (another run is measuring) unless keep() was called.
+class OutDir {
+ public:
+  OutDir(const std::string& dir, uint64_t need_bytes) : dir_(dir) {
+    if (dir.empty()) fail(dir, "empty directory name");
+    std::string d = dir;
+    while (d.size() > 1 && d.back() == '/') d.pop_back();
+    // The missing part of the path, outermost first.
+    std::vector<std::string> missing;
+    for (std::filesystem::path p = d; !p.empty(); p = p.parent_path()) {
+      struct stat st{};
+      if (::stat(p.c_str(), &st) == 0) {
+        if (!S_ISDIR(st.st_mode)) fail(p.string(), "not a directory");
+        break;
+      }
+      if (errno != ENOENT && errno != ENOTDIR) fail(p.string(), std::strerror(errno));
+      missing.insert(missing.begin(), p.string());
+      if (p == p.parent_path()) break;
+    }
+    for (const auto& m : missing) {
+      if (::mkdir(m.c_str(), 0755) != 0) fail(m, std::string("cannot create directory: ") + std::strerror(errno));
+      created_.push_back(m);
+    }
+    // Writable in fact, not by mode bits: root ignores those, a read-only mount does not.
+    const std::string probe = fmt::format("{}/.benchlab-probe-{}", d, getpid());
+    const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) fail(d, std::string("cannot write a file there: ") + std::strerror(errno));
+    const bool wrote = ::write(fd, "probe\n", 6) == 6;
+    const int err = errno;
+    ::close(fd);
+    ::unlink(probe.c_str());
+    if (!wrote) fail(d, std::string("cannot write a file there: ") + std::strerror(err));
+    struct statvfs vfs{};
+    if (::statvfs(d.c_str(), &vfs) == 0) {
+      const uint64_t avail = uint64_t(vfs.f_bavail) * vfs.f_frsize;
+      if (avail < need_bytes)
+        fail(d, fmt::format("not enough room: the report and its journal need about {}, {} free", mib(need_bytes),
+                            mib(avail)));
+    }
+  }
+  ~OutDir() { remove_created(); }
+  OutDir(const OutDir&) = delete;
+  OutDir& operator=(const OutDir&) = delete;
+  void keep() { created_.clear(); }
+
+ private:
+  void remove_created() {
+    for (auto it = created_.rbegin(); it != created_.rend(); ++it) ::rmdir(it->c_str());
+    created_.clear();
+  }
+  [[noreturn]] void fail(const std::string& path, const std::string& why) {
+    remove_created();
+    const std::string where = path == dir_ ? dir_ : dir_ + ": " + path;
+    throw Error(ExitCode::usage, fmt::format("--out {}: {}", where, why));
+  }
+
+  std::string dir_;
+  std::vector<std::string> created_;
+};
 
 std::string join(const std::vector<std::string>& xs, const char* sep = ", ") {
   std::string out;
@@ -100,9 +183,13 @@ int cli_main(int argc, char** argv) {
   auto* list = app.add_subcommand("list", "topologies, datapaths and workloads, and whether this kernel supports them");
   auto* env = app.add_subcommand("env", "print the environment capture a report records, as JSON");
   auto* cleanup = app.add_subcommand("cleanup", "remove what a crashed run left (benchlab's own names only)");
-  std::string report_path;
+  std::string report_path, recover_path;
   auto* report_cmd = app.add_subcommand("report", "print the summary table of a report file (recomputed from its raw runs)");
-  report_cmd->add_option("report", report_path, "report JSON written by benchlab run")->required();
+  auto* report_opt = report_cmd->add_option("report", report_path, "report JSON written by benchlab run");
+  report_cmd
+      ->add_option("--recover", recover_path,
+                   "write the report of an interrupted run from its journal, beside it (the journal is kept)")
+      ->excludes(report_opt);
 
   try {
     app.parse(argc, argv);
@@ -130,7 +217,22 @@ int cli_main(int argc, char** argv) {
       print_list(reg);
       return 0;
     }
+    if (*report_cmd && !recover_path.empty()) {
+      reports::JournalContents contents;
+      try {
+        contents = reports::read_journal(recover_path);
+      } catch (const std::exception& e) {
+        throw Error(ExitCode::scenario, e.what());   // unreadable or malformed: one line naming the file
+      }
+      const size_t n = contents.report.runs.size();
+      const reports::RecoveredReport rec = reports::write_recovered_report(recover_path, std::move(contents));
+      fmt::print("{}", reports::console_table(reports::read_report(rec.report_path)));
+      fmt::print("recovered {} of {} runs{}\nreport: {}\n", n, rec.planned_runs,
+                 rec.torn_tail ? " (a last line cut short was ignored)" : "", rec.report_path);
+      return 0;
+    }
     if (*report_cmd) {
+      if (report_path.empty()) throw Error(ExitCode::usage, "report: give a report file, or --recover JOURNAL");
       reports::Report r;
       try {
         r = reports::read_report(report_path);
@@ -147,18 +249,35 @@ int cli_main(int argc, char** argv) {
     if (*cleanup) {
       CleanupReport r = cleanup_leftovers();
       for (const auto& line : r.removed) fmt::print("removed {}\n", line);
+      for (const auto& line : r.recovered) fmt::print("recovered report {}\n", line);
       for (const auto& line : r.errors) fmt::print(stderr, "benchlab cleanup: {}\n", line);
-      if (r.removed.empty() && r.errors.empty()) fmt::print("nothing to clean up\n");
+      if (r.removed.empty() && r.recovered.empty() && r.errors.empty()) fmt::print("nothing to clean up\n");
       return r.errors.empty() ? 0 : int(ExitCode::run_failure);
     }
 
     // run
     ScenarioSpec spec = load_scenario(scenario_path, reg, sets);
+    const size_t planned_runs = spec.run_count();
     require_root("benchlab run");
+    // Before any side effect: a run of hours must not end by failing to write its report.
+    OutDir out(out_dir, estimated_output_bytes(spec, planned_runs));
     RunLock lock;
+    out.keep();
     if (auto left = find_leftovers(); !left.empty())
       fmt::print(stderr, "benchlab: warning: {} leftovers of an earlier run found ({}...); `benchlab cleanup` removes them\n",
                  left.size(), left.front());
+    // The report's name is fixed now: its journal lives beside it under the same stem. Two runs
+    // in the same second must not overwrite each other's files. Absolute, because `benchlab
+    // cleanup` finds the journal through the run record from any directory.
+    std::filesystem::path dir = std::filesystem::absolute(out_dir).lexically_normal();
+    if (!dir.has_filename()) dir = dir.parent_path();   // "out/" -> "out"
+    const std::string stem = (dir / (spec.name + "-" + local_timestamp())).string();
+    std::string path = stem + ".json", journal_path = stem + ".journal";
+    for (int i = 2; std::filesystem::exists(path) || std::filesystem::exists(journal_path); ++i) {
+      path = stem + "-" + std::to_string(i) + ".json";
+      journal_path = stem + "-" + std::to_string(i) + ".journal";
+    }
+    const reports::ScenarioInfo info = scenario_info(spec, sets);
     install_signal_handlers();
     RunOptions ro;
     ro.verbose = verbose;
@@ -171,20 +290,64 @@ int cli_main(int argc, char** argv) {
         else fmt::print(stderr, "{}\n", line);
       };
     }
-    reports::Report report = run_scenario(spec, reg, ro);
+    // Every completed run goes to the journal before the next starts; the header is written
+    // with the first run, when the context holds everything the runner records (offloads).
+    std::optional<reports::Journal> journal;
+    std::string journal_error;
+    ro.journal_path = journal_path;
+    ro.on_run_done = [&](const reports::Report& so_far) {
+      try {
+        if (!journal) {
+          reports::Report header = so_far;
+          header.scenario = info;
+          journal.emplace(journal_path, header, planned_runs);
+        }
+        journal->append(so_far.runs.back());
+      } catch (const std::exception& e) {
+        journal_error = e.what();
+        throw;
+      }
+    };
+    // One line saying where the completed runs are, for any way this run ends without a report.
+    auto in_journal = [&] {
+      const size_t n = journal ? journal->runs() : 0;
+      if (n == 0) return std::string("no run reached the journal");
+      return fmt::format("{} completed run{} in {} (`benchlab report --recover {}` writes the report)", n,
+                         n == 1 ? " is" : "s are", journal_path, journal_path);
+    };
+    reports::Report report;
+    try {
+      report = run_scenario(spec, reg, ro);
+    } catch (const Error& e) {
+      if (journal && journal->runs()) throw Error(e.code(), std::string(e.what()) + "; " + in_journal());
+      throw;
+    } catch (const std::exception& e) {
+      if (journal && journal->runs()) throw RunError(std::string(e.what()) + "; " + in_journal());
+      throw;
+    }
     if (tty) fmt::print(stderr, "\r\033[K");
-    report.scenario = scenario_info(spec, sets);
+    report.scenario = info;
     reports::summarize(report);
-    std::filesystem::create_directories(out_dir);
-    // Two runs in the same second must not overwrite each other's report.
-    std::string stem = out_dir + "/" + spec.name + "-" + local_timestamp(), path = stem + ".json";
-    for (int i = 2; std::filesystem::exists(path); ++i) path = stem + "-" + std::to_string(i) + ".json";
-    reports::write_report(report, path);
+    try {
+      reports::write_report(report, path);
+    } catch (const std::exception& e) {
+      if (!journal_error.empty())   // the disk filled up: the journal's error is the one that matters
+        throw RunError(fmt::format("{}; stopped after teardown; {}", journal_error, in_journal()));
+      throw RunError(fmt::format("{}; {}", e.what(), in_journal()));
+    }
+    // The report holds every run the journal held.
+    journal.reset();
+    std::error_code ec;
+    std::filesystem::remove(journal_path, ec);
     fmt::print("{}", reports::console_table(report));
     fmt::print("report: {}\n", path);
     if (int sig = interrupted_signal()) {
       fmt::print(stderr, "benchlab: interrupted by signal {}; partial report written, everything torn down\n", sig);
       return 128 + sig;
+    }
+    if (!journal_error.empty()) {
+      fmt::print(stderr, "benchlab: {}; stopped after teardown, partial report written\n", journal_error);
+      return int(ExitCode::run_failure);
     }
     size_t failed = 0;
     for (const auto& r : report.runs) failed += r.status == reports::RunStatus::failed;

@@ -128,24 +128,38 @@ reports::Report run_scenario(const ScenarioSpec& spec, const Registries& reg, co
   report.git_revision = report.context["benchlab"]["git_revision"];
 
   const std::string run_base = random_hex(6);
-  RunRecordFile run_record(run_base);   // lets `benchlab cleanup` tell our resources from a dead run's
+  // Lets `benchlab cleanup` tell our resources from a dead run's, and find its journal.
+  RunRecordFile run_record(run_base, opts.journal_path);
   const auto cells = spec.cells();
+  const size_t planned_runs = cells.size() * spec.datapaths.size() * size_t(spec.repetitions);
   const double t_start = mono_now_s();
   unsigned seq = 0;
   bool offloads_recorded = false;
   nlohmann::json topo_times = nlohmann::json::array();
+
+  std::string stopped;   // why on_run_done refused a run (a full disk): no further run starts
+  auto stop = [&] { return interrupted_signal() != 0 || !stopped.empty(); };
+  auto done = [&](reports::RunRecord&& rec) {
+    report.runs.push_back(std::move(rec));
+    if (!opts.on_run_done) return;
+    try {
+      opts.on_run_done(report);
+    } catch (const std::exception& e) {
+      stopped = e.what();
+    }
+  };
 
   // Every datapath's variants, once.
   std::vector<DatapathVariant> variants;
   for (const auto& dp : spec.datapaths)
     for (DatapathVariant& v : spec.variants(dp)) variants.push_back(std::move(v));
 
-  for (size_t ci = 0; ci < cells.size() && !interrupted_signal(); ++ci) {
+  for (size_t ci = 0; ci < cells.size() && !stop(); ++ci) {
     const Cell& cell = cells[ci];
-    for (int rep = 0; rep < spec.repetitions && !interrupted_signal(); ++rep) {
+    for (int rep = 0; rep < spec.repetitions && !stop(); ++rep) {
       for (const DatapathVariant& variant : variants) {
         const std::string& dp = variant.datapath;
-        if (interrupted_signal()) break;
+        if (stop()) break;
         if (!spec.runs_in(dp, cell.workload())) continue;   // another traffic kind: in scenario.not_run
         reports::RunRecord rec;
         rec.cell = cell;
@@ -160,13 +174,13 @@ reports::Report run_scenario(const ScenarioSpec& spec, const Registries& reg, co
         if (auto it = unsupported.find(dp); it != unsupported.end()) {
           rec.status = reports::RunStatus::skipped;
           rec.error = dp + ": " + it->second;
-          report.runs.push_back(std::move(rec));
+          done(std::move(rec));
           continue;
         }
         if (auto it = unsupported.find(cell.workload()); it != unsupported.end()) {
           rec.status = reports::RunStatus::skipped;
           rec.error = cell.workload() + ": " + it->second;
-          report.runs.push_back(std::move(rec));
+          done(std::move(rec));
           continue;
         }
         TopologyOptions topts;
@@ -225,12 +239,17 @@ reports::Report run_scenario(const ScenarioSpec& spec, const Registries& reg, co
         topo.reset();
         rec.topology_teardown_ms =
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-        report.runs.push_back(std::move(rec));
+        done(std::move(rec));
       }
     }
   }
   report.wall_s = mono_now_s() - t_start;
-  if (interrupted_signal()) report.context["interrupted_by_signal"] = interrupted_signal();
+  if (int sig = interrupted_signal()) report.context["interrupted_by_signal"] = sig;
+  if (stop()) {
+    const std::string reason = !stopped.empty() ? stopped : fmt::format("interrupted by signal {}", interrupted_signal());
+    report.context["interrupted"] = {
+        {"reason", reason}, {"completed_runs", report.runs.size()}, {"planned_runs", planned_runs}};
+  }
   return report;
 }
 

@@ -46,6 +46,7 @@ print("report ok:", len(runs), "runs")
 PYEOF
   then echo "FAIL $scn: report check"; fail=1; fi
   grep -q "report: " "$OUT/$scn.stdout" || { echo "FAIL $scn: no report line"; fail=1; }
+  [ -z "$(ls "$OUT/$scn"/*.journal 2>/dev/null)" ] || { echo "FAIL $scn: journal left beside the report"; fail=1; }
 done
 
 # The headline scenario, shortened: every sockmap run proves with its own counters that it

@@ -91,6 +91,17 @@ std::string console_table(const Report& report) {
       baselines.empty() ? std::string("no baseline") : baselines);
   for (const auto& x : r->scenario.not_run)
     fmt::format_to(to, "  not run: {} in {} cells: {}\n", x.datapath, x.workload, x.reason);
+  // An incomplete report says so before its numbers (context.interrupted, reports/README.md).
+  if (r->context.is_object() && r->context.contains("interrupted") && r->context["interrupted"].is_object()) {
+    const auto& in = r->context["interrupted"];
+    const auto reason = in.find("reason");
+    fmt::format_to(to, "INTERRUPTED: {}", reason != in.end() && reason->is_string() ? reason->get<std::string>() : "");
+    const auto done = in.find("completed_runs"), planned = in.find("planned_runs");
+    if (done != in.end() && planned != in.end() && done->is_number_unsigned() && planned->is_number_unsigned())
+      fmt::format_to(to, " ({} of {} runs completed)", done->get<uint64_t>(), planned->get<uint64_t>());
+    out += '\n';
+  }
+
 
   size_t i = 0;
   while (i < r->summary.size()) {

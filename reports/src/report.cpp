@@ -708,6 +708,20 @@ std::string to_json_text(const Report& r) {
   return out + "\n";
 }
 
+nlohmann::json run_to_json(const RunRecord& r, const MetricTable& metrics) {
+  ojson j = run_json(r, metrics);
+  null_non_finite(j);
+  return nlohmann::json(j);
+}
+
+RunRecord run_from_json(const nlohmann::json& j) {
+  try {
+    return read_run(Node(j, ""));
+  } catch (const FormatError& e) {
+    throw std::runtime_error(std::string("malformed run: ") + e.what());
+  }
+}
+
 Report from_json(const nlohmann::json& j) {
   try {
     return read_report_json(j);
@@ -746,15 +760,24 @@ void write_report(const Report& r, const std::string& path) {
     }
     off += static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    const int err = errno;
+  // close() even when fsync() failed: the descriptor must not leak with the file gone.
+  const int sync_err = ::fsync(fd) != 0 ? errno : 0;
+  const int close_err = ::close(fd) != 0 ? errno : 0;
+  if (sync_err || close_err) {
     ::unlink(tmp.c_str());
-    fail("flushing " + tmp, err);
+    fail("flushing " + tmp, sync_err ? sync_err : close_err);
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     const int err = errno;
     ::unlink(tmp.c_str());
     fail("renaming " + tmp, err);
+  }
+  // The rename is durable only once the directory is: without this a crash right after a
+  // "report written" could lose the report's name (and a journal removed after it, its runs).
+  const std::string dir = target.has_parent_path() ? target.parent_path().string() : ".";
+  if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
   }
 }
 

@@ -13,9 +13,11 @@ namespace benchlab {
 inline constexpr const char* kRunStateDir = "/run/benchlab/runs";
 
 // Records that run `run_base` (6 hex chars) belongs to this process; removed by the destructor.
+// The file holds the pid on its first line and, when there is one, the path of the run's
+// journal on the second (scripts read the pid with `head -n1`).
 class RunRecordFile {
  public:
-  explicit RunRecordFile(const std::string& run_base);
+  RunRecordFile(const std::string& run_base, const std::string& journal_path);
   ~RunRecordFile();
   RunRecordFile(const RunRecordFile&) = delete;
   RunRecordFile& operator=(const RunRecordFile&) = delete;
@@ -39,11 +41,14 @@ class RunLock {
 
 struct CleanupReport {
   std::vector<std::string> removed;
+  std::vector<std::string> recovered;   // reports rebuilt from dead runs' journals
   std::vector<std::string> errors;
 };
 
 // Names of leftover namespaces, cgroups and pins whose run is no longer alive.
 std::vector<std::string> find_leftovers();
+// Removes those, and writes the report of every dead run that left a journal
+// (reports::recover_report) before dropping its run record.
 CleanupReport cleanup_leftovers();
 
 }  // namespace benchlab

@@ -26,9 +26,17 @@ struct Progress {
 struct RunOptions {
   bool verbose = false;
   std::function<void(const Progress&)> on_progress;   // called before each run
+  // Called after each run is torn down, with the report so far (its last run is the one just
+  // done): where the CLI makes the run durable (reports::Journal). If it throws, no further
+  // run starts; the reason goes to context.interrupted and the report so far is returned.
+  std::function<void(const reports::Report& so_far)> on_run_done;
+  // Written into the run record (/run/benchlab/runs/<id>), so `benchlab cleanup` can rebuild
+  // the report of a run that died from its journal.
+  std::string journal_path;
 };
 
 // Runs every cell of the scenario. Failed runs are recorded in the report, not thrown;
+// a report that stops early (signal, on_run_done failing) carries context.interrupted;
 // throws UnsupportedError before any side effect when the process lacks privileges or the
 // topology is unsupported.
 reports::Report run_scenario(const ScenarioSpec& spec, const Registries& reg, const RunOptions& opts);

@@ -36,10 +36,10 @@ resources() {
     [ -d "$d" ] || continue
     for n in $(ls -A "$d" 2>/dev/null); do
       # A run record is ours only if it holds the pid of the command under test.
-      if [ "$d" = /run/benchlab/runs ]; then [ "$(cat "$d/$n" 2>/dev/null)" = "${OURPID:-none}" ] && echo "$d/$n"; continue; fi
+      if [ "$d" = /run/benchlab/runs ]; then [ "$(head -n1 "$d/$n" 2>/dev/null)" = "${OURPID:-none}" ] && echo "$d/$n"; continue; fi
       [[ $n =~ ^bl-([0-9a-f]{6}) ]] || continue
       id=${BASH_REMATCH[1]}
-      pid=$(cat "/run/benchlab/runs/$id" 2>/dev/null || true)
+      pid=$(head -n1 "/run/benchlab/runs/$id" 2>/dev/null || true)
       if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then continue; fi
       echo "$d/$n"
     done

@@ -121,8 +121,15 @@ nlohmann::json to_json(const Report& r);   // keys sorted (nlohmann::json is a s
 std::string to_json_text(const Report& r);
 // Throws std::runtime_error naming the problem for malformed input or a newer schema_version.
 Report from_json(const nlohmann::json& j);
-void write_report(const Report& r, const std::string& path);   // atomic (write + rename)
+// Atomic: writes <path>.tmp.<pid> beside it, fsyncs it, renames it over <path> and fsyncs the
+// directory; on failure the temporary file is removed and the target left as it was.
+void write_report(const Report& r, const std::string& path);
 Report read_report(const std::string& path);                    // errors name the file
+
+// One run as it appears in the report's "runs" array (the journal writes the same objects, one
+// per line). run_from_json throws std::runtime_error "malformed run: <json path>: <what>".
+nlohmann::json run_to_json(const RunRecord& r, const MetricTable& metrics);
+RunRecord run_from_json(const nlohmann::json& j);
 
 // Console table of the summary: per cell, each datapath variant's headline metrics (declared by
 // the cell's workload) with ratios to the baseline; failed, skipped and unengaged runs below it.
