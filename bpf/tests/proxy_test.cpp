@@ -378,7 +378,7 @@ TEST(ProxyRegistry, EntriesDeclareOptionsAndProbe) {
   for (const char* name : {"proxy-copy", "proxy-splice", "proxy-sockmap", "sockmap-skb"}) {
     const auto* e = reg.find(name);
     ASSERT_NE(e, nullptr) << name;
-    EXPECT_EQ(e->traffic, std::vector<std::string>{"tcp"});
+    EXPECT_EQ(e->traffic, std::vector<std::string>{"stream"});
     bool has_bypass = false;
     for (const auto& o : e->options)
       if (o.name == "test_bypass") has_bypass = std::get<bool>(o.default_value) == false;

@@ -449,7 +449,7 @@ TEST(SockmapRegistry, EntriesDeclareOptionsAndProbe) {
   for (const char* name : {"sockmap-msg", "sockmap-skb-pass"}) {
     const auto* e = reg.find(name);
     ASSERT_NE(e, nullptr) << name;
-    EXPECT_EQ(e->traffic, std::vector<std::string>{"tcp"});
+    EXPECT_EQ(e->traffic, std::vector<std::string>{"stream"});
     EXPECT_NE(e->description.find("miss"), std::string::npos);
     bool has_break = false;
     for (const auto& o : e->options)

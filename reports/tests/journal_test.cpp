@@ -20,38 +20,21 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using testing::error_of;
+
+std::string slurp(const fs::path& path) { return testing::slurp(path.string()); }
 
 size_t lines_of(const fs::path& path) {
   const std::string s = slurp(path);
   return size_t(std::count(s.begin(), s.end(), '\n'));
 }
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const std::runtime_error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no exception";
-  return {};
-}
-
-class JournalTest : public ::testing::Test {
+class JournalTest : public testing::TempDir {
  protected:
   void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "benchlab-journal-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
+    TempDir::SetUp();
     path_ = (dir_ / "scn-20240101-000000.journal").string();
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   // A journal holding the first `n` runs of `r`.
   void write(const Report& r, size_t n, size_t planned) {
@@ -60,7 +43,6 @@ class JournalTest : public ::testing::Test {
     EXPECT_EQ(j.runs(), n);
   }
 
-  fs::path dir_;
   std::string path_;
 };
 

@@ -19,35 +19,9 @@ using nlohmann::json;
 
 const std::string kExample = std::string(BENCHLAB_REPORTS_TEST_DATA) + "/example_report.json";
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-class TempDir : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "benchlab-reports-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
-};
-
-// The message of the std::runtime_error `f` throws; fails the test if it throws nothing.
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const std::runtime_error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no exception";
-  return {};
-}
+using testing::error_of;
+using testing::slurp;
+using testing::TempDir;
 
 TEST(ReportJson, FullReportRoundTripsFieldByField) {
   const Report original = testing::full_report();

@@ -198,7 +198,7 @@ TEST_F(TcpRrTest, RegistersBothEntries) {
   for (const char* name : {"tcp_rr", "tcp_crr"}) {
     const auto* e = registry().find(name);
     ASSERT_NE(e, nullptr) << name;
-    EXPECT_EQ(e->traffic, std::vector<TrafficKind>{"tcp"});
+    EXPECT_EQ(e->traffic, std::vector<TrafficKind>{"stream"});
     OptionValues v = OptionValues::defaults(e->options);
     EXPECT_EQ(v.get_int("port"), 5300);
     EXPECT_EQ(v.get_int("response_size"), 0);
