@@ -34,7 +34,7 @@
 
 #include "benchlab/core/child.hpp"
 #include "benchlab/bpf/sockhash_redirect.hpp"
-#include "benchlab/bpf/splice_proxy.h"
+#include "benchlab/bpf/sockmap_proxy.h"
 #include "benchlab/core/error.hpp"
 #include "benchlab/core/socket_options.hpp"
 #include "internal.hpp"
@@ -253,7 +253,7 @@ class Proxy {
       // reports the psock's queue, not TCP's. Bytes arriving after this are not counted here.
       uint64_t queued = 0;
       for (auto& d : c.d) queued += uint64_t(inq_bytes(d.src));
-      const bl_splice_conn zero{};
+      const bl_proxy_conn_bytes zero{};
       if (cfg_.mode == ProxyMode::relay) name_targets(c);
       for (auto& d : c.d) {
         uint64_t peer = uint64_t(d.dst);
@@ -390,7 +390,7 @@ class Proxy {
     if (!uses_bpf(cfg_.mode) || fallback_ || cfg_.counters_map_fd < 0) return;
     uint64_t misses = 0;
     try {
-      misses = sum_percpu<bl_splice_counters>(cfg_.counters_map_fd, 0, "proxy").misses;
+      misses = sum_percpu<bl_proxy_verdict_counters>(cfg_.counters_map_fd, 0, "proxy").misses;
     } catch (const SystemError&) {
       return;   // unreadable now: the next wake-up asks again
     }
@@ -420,8 +420,8 @@ class Proxy {
     return progress ? 1 : 0;
   }
 
-  bl_splice_conn kernel_view(const Direction& d) const {
-    bl_splice_conn v{};
+  bl_proxy_conn_bytes kernel_view(const Direction& d) const {
+    bl_proxy_conn_bytes v{};
     bpf_map_lookup_elem(cfg_.conn_bytes_fd, &d.src_cookie, &v);
     return v;
   }

@@ -46,7 +46,7 @@ struct ProxyLoopConfig {
   int peer_map_fd = -1;            // SOCKHASH cookie → peer socket (redirect target)
   int gate_map_fd = -1;            // SOCKHASH with the verdict attached
   int conn_bytes_fd = -1;          // HASH cookie → bytes redirected out of that socket
-  int counters_map_fd = -1;        // PERCPU_ARRAY of bl_splice_counters
+  int counters_map_fd = -1;        // PERCPU_ARRAY of bl_proxy_verdict_counters
   // relay (sockmap-skb): the workload's sockets and what the verdict redirects into.
   int targets_fd = -1;             // SOCKHASH bl_sock_key → workload socket (filled by sockops)
   int target_of_fd = -1;           // HASH relay socket cookie → bl_sock_key in targets

@@ -143,7 +143,7 @@ void register_bpf_datapaths(DatapathRegistry& reg) {
       "path. Miss policy: SK_PASS and a counted miss, never a drop. Fails the run unless >=99% of "
       "received bytes went through a verdict hit.",
       sockmap_options(),
-      sockmap_factory(SockmapMode::skb),
+      sockmap_factory(SockmapMode::skb_pass),
       [] { return first_failure({probe_bpf, probe_cgroup_v2, probe_sockops, probe_sk_skb}); },
       {"tcp"},
   });

@@ -22,13 +22,13 @@
 
 #include "benchlab/core/system_paths.hpp"
 #include "benchlab/bpf/sockhash_redirect.hpp"
-#include "benchlab/bpf/splice_proxy.h"
+#include "benchlab/bpf/sockmap_proxy.h"
 #include "benchlab/core/child.hpp"
 #include "benchlab/core/error.hpp"
 #include "cgroup_dir.hpp"
 #include "internal.hpp"
 #include "proxy_loop.hpp"
-#include "splice_proxy.skel.h"
+#include "sockmap_proxy.skel.h"
 
 namespace benchlab::bpf {
 
@@ -42,20 +42,7 @@ const char* proxy_name(ProxyMode m) {
   return "proxy-?";
 }
 
-namespace {
 
-[[noreturn]] void throw_load_error(const char* who, const std::string& step, int err) {
-  if (err < 0) err = -err;
-  if (err == EPERM)
-    throw UnsupportedError(fmt::format("{}: {} failed: {}; needs root (CAP_BPF, CAP_NET_ADMIN)", who,
-                                       step, errno_text(err)));
-  throw RunError(fmt::format("{}: {} failed: {} (rerun with --verbose for libbpf's log)", who, step,
-                             errno_text(err)));
-}
-
-}  // namespace
-
-// Members in creation order; C++ destroys them in reverse, which is the teardown order.
 struct TcpProxy::State {
   struct SharedCounters {
     ProxySharedCounters* p = nullptr;
@@ -64,9 +51,9 @@ struct TcpProxy::State {
     }
   };
   struct Skeleton {
-    splice_proxy* s = nullptr;
+    sockmap_proxy* s = nullptr;
     ~Skeleton() {
-      if (s) splice_proxy__destroy(s);
+      if (s) sockmap_proxy__destroy(s);
     }
   };
 
@@ -93,7 +80,7 @@ TcpProxy::TcpProxy(const Endpoint& server, const TcpProxyConfig& cfg)
 
   const char* who = proxy_name(mode_);
   install_libbpf_log();
-  splice_proxy* s = splice_proxy__open();
+  sockmap_proxy* s = sockmap_proxy__open();
   if (!s) throw_load_error(who, "opening the BPF object", errno);
   st_->skel.s = s;
   s->rodata->break_key = cfg.test_break_key;
@@ -105,11 +92,11 @@ TcpProxy::TcpProxy(const Endpoint& server, const TcpProxyConfig& cfg)
                      s->maps.armed})
     if (!err) err = bpf_map__set_max_entries(m, entries);
   // Only the mode's own programs are loaded.
-  bpf_program* verdict = mode_ == ProxyMode::relay ? s->progs.relay_ingress_verdict : s->progs.splice_proxy_verdict;
+  bpf_program* verdict = mode_ == ProxyMode::relay ? s->progs.relay_ingress_verdict : s->progs.egress_redirect_verdict;
   const bool relay = mode_ == ProxyMode::relay;
-  for (bpf_program* p : {s->progs.splice_proxy_verdict, s->progs.relay_ingress_verdict, s->progs.relay_sockops})
-    if (!err) err = bpf_program__set_autoload(p, p == verdict || (relay && p != s->progs.splice_proxy_verdict));
-  if (!err) err = splice_proxy__load(s);
+  for (bpf_program* p : {s->progs.egress_redirect_verdict, s->progs.relay_ingress_verdict, s->progs.relay_sockops})
+    if (!err) err = bpf_program__set_autoload(p, p == verdict || (relay && p != s->progs.egress_redirect_verdict));
+  if (!err) err = sockmap_proxy__load(s);
   if (err) throw_load_error(who, "loading the BPF programs", err);
   if (!st_->verdict.attach(bpf_program__fd(verdict), bpf_map__fd(s->maps.gate), BPF_SK_SKB_STREAM_VERDICT))
     throw_load_error(who, "attaching the stream verdict to the gate sockhash", errno);
@@ -151,7 +138,7 @@ ConnectTarget TcpProxy::client_target(const Endpoint& server, uint16_t port) con
     lc.targets_fd = bpf_map__fd(st_->skel.s->maps.targets);
     lc.target_of_fd = bpf_map__fd(st_->skel.s->maps.target_of);
     lc.armed_fd = bpf_map__fd(st_->skel.s->maps.armed);
-    lc.guard_fd = bpf_map__fd(st_->skel.s->maps.guard);
+    lc.guard_fd = bpf_map__fd(st_->skel.s->maps.memory_guard);
     lc.memory_floor = cfg.memory_floor;
     lc.peer_map_fd = bpf_map__fd(st_->skel.s->maps.peer_of);
     lc.gate_map_fd = bpf_map__fd(st_->skel.s->maps.gate);
@@ -212,7 +199,7 @@ Counters TcpProxy::read_counters() const {
   c["pre_gate_bytes"] = ld(s.pre_gate_bytes);
   c["drain_timeouts"] = ld(s.drain_timeouts);
   c["gate_errors"] = ld(s.gate_errors);
-  const auto sum = sum_percpu<bl_splice_counters>(bpf_map__fd(st_->skel.s->maps.counters), 0, name());
+  const auto sum = sum_percpu<bl_proxy_verdict_counters>(bpf_map__fd(st_->skel.s->maps.counters), 0, name());
   c["redirected_skbs"] = sum.redirected_skbs;
   c["redirected_bytes"] = sum.redirected_bytes;
   c["misses"] = sum.misses;

@@ -346,7 +346,7 @@ TEST_P(ProxyTest, TeardownLeavesNothingBehind) {
     ASSERT_EQ(pids.size(), 1u);
     EXPECT_EQ(::kill(pids[0], 0), 0);
     if (GetParam().mode == blb::ProxyMode::sockmap) {
-      EXPECT_NE(output_of("bpftool prog show").find("splice_proxy_ve"), std::string::npos);
+      EXPECT_NE(output_of("bpftool prog show").find("egress_redirect"), std::string::npos);
     }
   }
   for (int pid : pids) {
@@ -359,7 +359,7 @@ TEST_P(ProxyTest, TeardownLeavesNothingBehind) {
   // Psocks drop their program references from an RCU work item after the sockets close.
   bool gone = false;
   for (int i = 0; i < 100 && !gone; ++i) {
-    gone = output_of("bpftool prog show").find("splice_proxy_ve") == std::string::npos;
+    gone = output_of("bpftool prog show").find("egress_redirect") == std::string::npos;
     if (!gone) usleep(20000);
   }
   EXPECT_TRUE(gone) << "verdict program still loaded 2 s after teardown";
