@@ -32,7 +32,9 @@ struct ProcessCpu {
   int cpu = -1;              // pinned CPU, -1 if not pinned
 };
 
-// What a workload returns. `latency_ns` covers the measured window only.
+// What a workload returns. `latency_ns` covers the measured window only. A workload that failed
+// (a payload that differed, a peer that died, a timeout) still returns what it gathered, with
+// the reason in `failure`; the runner decides the run's status from it.
 struct WorkloadResult {
   std::vector<IntervalSample> samples;
   std::optional<Histogram> latency_ns;
@@ -41,6 +43,7 @@ struct WorkloadResult {
   bool payload_checked = false;          // the receiver verified the bytes it got
   uint64_t payload_errors = 0;
   double window_s = 0;                   // length of the measured window actually observed
+  std::string failure;                   // why the workload failed, one line ("tcp_rr client: ..."); "" if not
 };
 
 // A datapath's own counters (BPF maps summed over CPUs, user-space tallies), by name.
