@@ -1,13 +1,20 @@
 // tcp_rr / tcp_crr over real benchlab topologies (loopback and veth, IPv4 and IPv6), with stub
-// datapaths standing in for the kernel baseline and for a barrier that fails. Privileged: the
-// topologies need root. One-second runs; timing is only checked against generous bounds.
+// datapaths standing in for the kernel baseline, for a barrier that fails and for a connection
+// cut in the middle of the run. Privileged: the topologies need root. One-second runs; timing is
+// only checked against generous bounds. Failures are data: the result says why, with its samples.
+
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +46,62 @@ class FailingBarrier : public Datapath {
  public:
   std::string name() const override { return "failing-barrier"; }
   void await_socket(int) const override { throw RunError("stub barrier: socket never carried"); }
+};
+
+// A forwarder between client and server (as a proxy datapath puts one) that carries one
+// connection both ways until `cut_after_s` after the client's first byte, then closes it both
+// sides, or (stall) stops forwarding and keeps it open.
+class CuttingDatapath : public Datapath {
+ public:
+  explicit CuttingDatapath(double cut_after_s, bool stall = false) : cut_after_s_(cut_after_s), stall_(stall) {}
+  std::string name() const override { return "cutting"; }
+  ConnectTarget client_target(const Endpoint& server, uint16_t port) const override {
+    const uint16_t fport = uint16_t(port + 1000);
+    socklen_t up_len = 0, at_len = 0;
+    const sockaddr_storage up = to_sockaddr(server.addr, port, &up_len);
+    const sockaddr_storage at = to_sockaddr(server.addr, fport, &at_len);
+    const double cut_after_s = cut_after_s_;
+    const bool stall = stall_;
+    fwd_.emplace(ChildProcess::spawn({
+        .role = "forwarder", .ns = server.ns, .cgroup = "", .cpu = -1,
+        .body = [=](ChildChannel& ch) {
+          int l = ::socket(at.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+          int one = 1;
+          ::setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+          if (::bind(l, reinterpret_cast<const sockaddr*>(&at), at_len) != 0 || ::listen(l, 4) != 0)
+            throw SystemError("forwarder bind/listen", errno);
+          ch.ready();
+          int c = ::accept(l, nullptr, nullptr);
+          int u = ::socket(up.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+          if (c < 0 || ::connect(u, reinterpret_cast<const sockaddr*>(&up), up_len) != 0)
+            throw SystemError("forwarder accept/connect", errno);
+          char buf[65536];
+          double cut_at = 0;
+          while (cut_at == 0 || mono_now_s() < cut_at) {
+            pollfd p[2] = {{c, POLLIN, 0}, {u, POLLIN, 0}};
+            if (::poll(p, 2, 10) < 0) throw SystemError("poll", errno);
+            for (int i = 0; i < 2; ++i) {
+              if (!p[i].revents) continue;
+              ssize_t n = ::read(p[i].fd, buf, sizeof buf);
+              if (n <= 0) return nlohmann::json::object();
+              if (i == 0 && cut_at == 0) cut_at = mono_now_s() + cut_after_s;
+              if (::write(p[1 - i].fd, buf, size_t(n)) != n) throw SystemError("forwarder write", errno);
+            }
+          }
+          if (stall) ::pause();   // until the datapath goes
+          ::close(c);
+          ::close(u);
+          return nlohmann::json::object();
+        },
+    }));
+    fwd_->await_ready(Clock::now() + std::chrono::seconds(5));
+    return {server.addr, fport};
+  }
+
+ private:
+  double cut_after_s_;
+  bool stall_;
+  mutable std::optional<ChildProcess> fwd_;
 };
 
 std::string run_id(const std::string& what) {
@@ -258,37 +321,74 @@ TEST_F(TcpRrTest, CrrVethIpv6) {
   check_run(r);
 }
 
-TEST_F(TcpRrTest, FailingBarrierIsARunError) {
+TEST_F(TcpRrTest, FailingBarrierIsAFailureNotAnException) {
   auto topo = topology(false, Family::ipv4);
   FailingBarrier dp;
   const auto t0 = std::chrono::steady_clock::now();
-  try {
-    run("tcp_rr", *topo, dp, options("tcp_rr"), Cell{.message_size = 64, .flows = 1});
-    FAIL() << "expected RunError";
-  } catch (const RunError& e) {
-    std::printf("%s\n", e.what());
-    EXPECT_NE(std::string(e.what()).find("stub barrier"), std::string::npos) << e.what();
-    EXPECT_EQ(std::string(e.what()).rfind("tcp_rr ", 0), 0u) << e.what();
-  }
+  const WorkloadResult r = run("tcp_rr", *topo, dp, options("tcp_rr"), Cell{.message_size = 64, .flows = 1});
+  std::printf("%s\n", r.failure.c_str());
+  EXPECT_NE(r.failure.find("stub barrier"), std::string::npos) << r.failure;
+  EXPECT_EQ(r.failure.rfind("tcp_rr ", 0), 0u) << r.failure;
+  EXPECT_TRUE(r.samples.empty());   // nothing was measured
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(15));
 }
 
-TEST_F(TcpRrTest, ConnectionRefusedIsARunErrorNotAHang) {
+TEST_F(TcpRrTest, ConnectionRefusedIsAFailureNotAHang) {
   for (const char* workload : {"tcp_rr", "tcp_crr"}) {
     auto topo = topology(true, Family::ipv4);
     StubDatapath dp;
     OptionValues o = options(workload);
     o.set("connect_port", int64_t(5301));   // nothing listens there
     const auto t0 = std::chrono::steady_clock::now();
-    try {
-      run(workload, *topo, dp, o, Cell{.message_size = 64, .flows = 1});
-      FAIL() << workload << ": expected RunError";
-    } catch (const RunError& e) {
-      EXPECT_EQ(std::string(e.what()), std::string(workload) + " client: connect " + topo->server().addr.str() +
-                                           ":5301: Connection refused");
-    }
+    const WorkloadResult r = run(workload, *topo, dp, o, Cell{.message_size = 64, .flows = 1});
+    EXPECT_EQ(r.failure, std::string(workload) + " client: connect " + topo->server().addr.str() +
+                             ":5301: Connection refused");
     EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(15)) << workload;
   }
+}
+
+// The connection dies in the middle of the measured window: the client returns what it
+// measured until then, with the reason, and the server's counts come back too.
+TEST_F(TcpRrTest, ConnectionCutMidRunKeepsTheSamplesSoFar) {
+  auto topo = topology(false, Family::ipv4);
+  CuttingDatapath dp(0.8);   // warm-up 0.3 s, window 1 s: cut 0.5 s into the window
+  const auto t0 = std::chrono::steady_clock::now();
+  const WorkloadResult r = run("tcp_rr", *topo, dp, options("tcp_rr"), Cell{.message_size = 64, .flows = 1});
+  std::printf("%s\n", r.failure.c_str());
+  // A FIN, or a reset when a request was in the forwarder's buffer at the cut.
+  EXPECT_EQ(r.failure.rfind("tcp_rr client: flow 0: ", 0), 0u) << r.failure;
+  ASSERT_FALSE(r.samples.empty());
+  uint64_t measured = 0;
+  double covered = 0;
+  for (const auto& s : r.samples)
+    if (!s.warmup) measured += s.transactions, covered += s.duration_s;
+  EXPECT_GT(measured, 0u);
+  ASSERT_TRUE(r.latency_ns.has_value());
+  EXPECT_EQ(r.latency_ns->count(), measured);
+  EXPECT_LT(covered, 0.95);            // no intervals after the cut
+  EXPECT_NEAR(r.window_s, 0.5, 0.3);   // the window observed ends at the cut
+  EXPECT_GT(r.extra.at("server_requests"), 0);
+  EXPECT_EQ(r.processes.size(), 2u);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(15));
+}
+
+// A response that never comes (the connection stays open): the client gives up a bounded time
+// after the end, before the parent would kill it, and returns what it measured.
+TEST_F(TcpRrTest, AStalledResponseIsATimeoutThatKeepsTheSamples) {
+  auto topo = topology(false, Family::ipv4);
+  CuttingDatapath dp(0.8, /*stall=*/true);
+  const auto t0 = std::chrono::steady_clock::now();
+  const WorkloadResult r = run("tcp_rr", *topo, dp, options("tcp_rr"), Cell{.message_size = 64, .flows = 1});
+  std::printf("%s\n", r.failure.c_str());
+  EXPECT_EQ(r.failure, "tcp_rr client: flow 0: no response 5 s after the end of the run");
+  uint64_t measured = 0;
+  for (const auto& s : r.samples)
+    if (!s.warmup) measured += s.transactions;
+  EXPECT_GT(measured, 0u);
+  ASSERT_TRUE(r.latency_ns.has_value());
+  EXPECT_EQ(r.latency_ns->count(), measured);
+  EXPECT_EQ(r.processes.size(), 2u);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(12));
 }
 
 TEST_F(TcpRrTest, BackToBackRunsReuseThePort) {

@@ -1,0 +1,119 @@
+// A test datapath that tampers with a stream: a small forwarder between client and server (as a
+// proxy datapath puts one) changes the client's bytes in a chosen way. Shared by the workload
+// tests and the runner's.
+#pragma once
+
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <optional>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "benchlab/core/child.hpp"
+#include "benchlab/core/datapath.hpp"
+#include "benchlab/core/error.hpp"
+
+namespace benchlab::testing {
+
+enum class Tamper { none, flip_byte, truncate, drop_chunk };
+
+// Listens on port + 1000 at the server's address and forwards one connection to the server,
+// tampering with the client's bytes at stream offset kAt (the 8-byte seed comes first).
+constexpr uint64_t kAt = 100000;
+
+inline void forward(int lfd, const sockaddr_storage& up, socklen_t up_len, Tamper how) {
+  int c = ::accept(lfd, nullptr, nullptr);
+  if (c < 0) throw SystemError("accept", errno);
+  int u = ::socket(up.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (u < 0 || ::connect(u, reinterpret_cast<const sockaddr*>(&up), up_len) != 0) throw SystemError("connect", errno);
+  std::vector<uint8_t> buf(65536);
+  uint64_t pos = 0;
+  bool client_open = true;
+  for (;;) {
+    pollfd p[2] = {{client_open ? c : -1, POLLIN, 0}, {u, POLLIN, 0}};
+    if (::poll(p, 2, 10000) <= 0) throw RunError("forwarder: idle for 10 s");
+    if (p[1].revents) {   // the server closes when it is done: so do we
+      ::close(c);
+      ::close(u);
+      return;
+    }
+    ssize_t n = ::read(c, buf.data(), buf.size());
+    if (n <= 0) {
+      ::shutdown(u, SHUT_WR);
+      client_open = false;
+      continue;
+    }
+    size_t len = size_t(n), from = 0;
+    if (pos <= kAt && kAt < pos + len) {
+      size_t i = size_t(kAt - pos);
+      if (how == Tamper::flip_byte) buf[i] ^= 0x01;
+      if (how == Tamper::truncate) {   // forward up to kAt, then close both ways
+        if (::write(u, buf.data(), i) != ssize_t(i)) throw SystemError("write", errno);
+        ::close(u);
+        ::close(c);
+        return;
+      }
+      if (how == Tamper::drop_chunk) {   // leave out 4093 bytes (one cycle of tcp_rr's pattern)
+        size_t k = std::min<size_t>(4093, len - i);
+        std::memmove(buf.data() + i, buf.data() + i + k, len - i - k);
+        len -= k;
+      }
+    }
+    pos += size_t(n);
+    for (; from < len;) {
+      ssize_t w = ::write(u, buf.data() + from, len - from);
+      if (w <= 0) throw SystemError("write", errno);
+      from += size_t(w);
+    }
+  }
+}
+
+// A datapath that puts the forwarder between client and server, as a proxy datapath does. The
+// first `direct` client targets go straight to the server (tcp_stream's load, which iperf opens
+// on several connections), the later ones through a new forwarder each (its payload check).
+class TamperingDatapath : public Datapath {
+ public:
+  explicit TamperingDatapath(Tamper how, int direct = 0) : how_(how), direct_(direct) {}
+  std::string name() const override { return "tamper"; }
+  ConnectTarget client_target(const Endpoint& server, uint16_t port) const override {
+    if (targets_++ < direct_) return {server.addr, port};
+    const uint16_t fport = uint16_t(port + 1000);
+    socklen_t up_len = 0, at_len = 0;
+    sockaddr_storage up = to_sockaddr(server.addr, port, &up_len);
+    sockaddr_storage at = to_sockaddr(server.addr, fport, &at_len);
+    Tamper how = how_;
+    fwd_.emplace(ChildProcess::spawn({
+        .role = "forwarder",
+        .ns = server.ns,
+        .cgroup = "",
+        .cpu = -1,
+        .body = [=](ChildChannel& ch) {
+          int lfd = ::socket(at.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+          int one = 1;
+          ::setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+          if (::bind(lfd, reinterpret_cast<const sockaddr*>(&at), at_len) != 0 || ::listen(lfd, 4) != 0)
+            throw SystemError("forwarder bind/listen", errno);
+          ch.ready();
+          forward(lfd, up, up_len, how);
+          return nlohmann::json::object();
+        },
+    }));
+    fwd_->await_ready(Clock::now() + std::chrono::seconds(5));
+    return {server.addr, fport};
+  }
+
+ private:
+  Tamper how_;
+  int direct_;
+  mutable int targets_ = 0;
+  mutable std::optional<ChildProcess> fwd_;
+};
+
+}  // namespace benchlab::testing
