@@ -234,11 +234,6 @@ std::string to_string(const bl_sock_key& k) {
 
 namespace {
 
-uint64_t get(const Counters& c, const std::string& k) {
-  auto it = c.find(k);
-  return it == c.end() ? 0 : it->second;
-}
-
 std::string pct(double share) { return fmt::format("{:.2f}%", share * 100.0); }
 
 }  // namespace
@@ -258,9 +253,9 @@ Engagement evaluate_sockmap_engagement(SockmapMode mode, const WindowCounters& d
   // A stream workload's payload check moves its own bytes through the datapath after the load.
   if (whole_run)
     if (auto it = r.extra.find("payload_check_bytes"); it != r.extra.end()) received += uint64_t(it->second);
-  uint64_t redirected = get(bytes_from, carried_bytes_key(mode));
+  uint64_t redirected = counter_or_zero(bytes_from, carried_bytes_key(mode));
   const char* verb = mode == SockmapMode::msg ? "redirected" : "delivered through the psock";
-  uint64_t missed = get(bytes_from, "miss_bytes");
+  uint64_t missed = counter_or_zero(bytes_from, "miss_bytes");
 
   if (received == 0) {
     e.ok = false;
@@ -298,7 +293,7 @@ Engagement evaluate_sockmap_engagement(SockmapMode mode, const WindowCounters& d
   // (IPv6 ND/MLD on a fresh veth). Any real share of the payload through TCP would exceed this:
   // one packet per message at least, or per 64 KiB of a stream.
   // The topology lists each interface once (loopback's shared lo included).
-  uint64_t sockets = get(delta.datapath, "inserted");
+  uint64_t sockets = counter_or_zero(delta.datapath, "inserted");
   uint64_t allowed = kLinkSlackPackets + kLinkPacketsPerSocket * sockets;
   if (delta.links.empty()) {
     e.message = fmt::format("{}: redirected {} of received bytes; no link counters were given, so "

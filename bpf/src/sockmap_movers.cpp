@@ -524,11 +524,11 @@ class IngressRelayMover final : public SockmapMover {
 };
 
 std::string memory_guard_veto(const std::string& who, const Counters& c) {
-  auto it = c.find("memory_guard_trips");
-  if (it == c.end() || it->second == 0) return {};
+  const uint64_t trips = counter_or_zero(c, "memory_guard_trips");
+  if (trips == 0) return {};
   return fmt::format("{}: the relay stopped redirecting ({} time(s)) because the host ran short of memory: "
                      "the kernel was holding what the sender pushed past the receiver; shorten the "
-                     "bulk load or lower its rate", who, it->second);
+                     "bulk load or lower its rate", who, trips);
 }
 
 }  // namespace

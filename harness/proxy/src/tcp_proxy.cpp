@@ -95,11 +95,6 @@ Engagement TcpProxy::check_engagement(const WindowCounters& /*window delta*/, co
 
 namespace {
 
-uint64_t get(const Counters& c, const std::string& k) {
-  auto it = c.find(k);
-  return it == c.end() ? 0 : it->second;
-}
-
 std::string pct(double share) { return fmt::format("{:.2f}%", share * 100.0); }
 
 }  // namespace
@@ -131,7 +126,7 @@ Engagement evaluate_proxy_engagement(const std::string& who, const CarryProof& p
   // Carried bytes count both directions and the workload may count one (request/response),
   // so coverage can exceed 1; bytes in flight at the window's edges make 99%, not 100%.
   const bool bpf = proof.by_kernel;
-  uint64_t carried = get(delta, proof.carried_counter);
+  uint64_t carried = counter_or_zero(delta, proof.carried_counter);
   double coverage = double(carried) / double(received);
   e.carried_share = std::min(1.0, coverage);
   if (coverage < kMinProxyCarriedShare) {
@@ -141,29 +136,29 @@ Engagement evaluate_proxy_engagement(const std::string& who, const CarryProof& p
                             who, bpf ? "BPF redirected" : "the proxy forwarded", carried, pct(coverage), received,
                             whole_run ? "in the run" : "in the window",
                             pct(kMinProxyCarriedShare),
-                            bpf ? fmt::format(" verdict misses: {} B", get(delta, "miss_bytes")) : "");
+                            bpf ? fmt::format(" verdict misses: {} B", counter_or_zero(delta, "miss_bytes")) : "");
     return e;
   }
   if (!bpf) {
     e.message = fmt::format("{}: forwarded {} B (c2s {} B, s2c {} B) ≥ {} of the {} B received; {} B "
-                            "through user memory", who, carried, get(delta, "c2s_bytes"),
-                            get(delta, "s2c_bytes"), pct(kMinProxyCarriedShare), received,
-                            get(delta, "user_copied_bytes"));
+                            "through user memory", who, carried, counter_or_zero(delta, "c2s_bytes"),
+                            counter_or_zero(delta, "s2c_bytes"), pct(kMinProxyCarriedShare), received,
+                            counter_or_zero(delta, "user_copied_bytes"));
     return e;
   }
-  uint64_t copied = get(delta, "user_copied_bytes");
+  uint64_t copied = counter_or_zero(delta, "user_copied_bytes");
   double copied_share = double(copied) / double(received);
   if (copied_share > kMaxKernelUserCopyShare) {
     e.ok = false;
     e.message = fmt::format("{}: BPF redirected {} of received bytes, but the proxy's user space copied "
                             "{} B = {} of them (at most {} allowed): verdicts missed ({} B)",
                             who, pct(e.carried_share), copied, pct(copied_share),
-                            pct(kMaxKernelUserCopyShare), get(delta, "miss_bytes"));
+                            pct(kMaxKernelUserCopyShare), counter_or_zero(delta, "miss_bytes"));
     return e;
   }
   e.message = fmt::format("{}: BPF redirected {} B ≥ {} of the {} B received; user space copied {} B; "
                           "{} B were queued before gating", who, carried, pct(kMinProxyCarriedShare), received,
-                          copied, get(delta, "pre_gate_bytes"));
+                          copied, counter_or_zero(delta, "pre_gate_bytes"));
   return e;
 }
 

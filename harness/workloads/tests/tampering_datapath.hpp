@@ -1,6 +1,6 @@
-// A test datapath that tampers with a stream: a small forwarder between client and server (as a
-// proxy datapath puts one) changes the client's bytes in a chosen way. Shared by the workload
-// tests and the runner's.
+// Test datapaths that put a small forwarder between client and server (as a proxy datapath puts
+// one), and the one that tampers with a stream through it: it changes the client's bytes in a
+// chosen way. Shared by the workload tests and the runner's.
 #pragma once
 
 #include <netinet/in.h>
@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -75,38 +76,49 @@ inline void forward(int lfd, const sockaddr_storage& up, socklen_t up_len, Tampe
   }
 }
 
-// A datapath that puts the forwarder between client and server, as a proxy datapath does. The
-// first `direct` client targets go straight to the server (tcp_stream's load, which iperf opens
-// on several connections), the later ones through a new forwarder each (its payload check).
+// Starts a forwarder child in the server's namespace that listens on the server's address at
+// port + 1000 and runs `serve` with its listening socket and its upstream (the server at
+// `port`); returns where the client goes. The forwarder `slot` held before is killed.
+using ServeFn = std::function<void(int lfd, const sockaddr_storage& up, socklen_t up_len)>;
+inline ConnectTarget start_forwarder(std::optional<ChildProcess>& slot, const Endpoint& server, uint16_t port,
+                                     ServeFn serve) {
+  const uint16_t fport = uint16_t(port + 1000);
+  socklen_t up_len = 0, at_len = 0;
+  const sockaddr_storage up = to_sockaddr(server.addr, port, &up_len);
+  const sockaddr_storage at = to_sockaddr(server.addr, fport, &at_len);
+  slot.emplace(ChildProcess::spawn({
+      .role = "forwarder",
+      .ns = server.ns,
+      .cgroup = "",
+      .cpu = -1,
+      .body = [=](ChildChannel& ch) {
+        int lfd = ::socket(at.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        int one = 1;
+        ::setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (::bind(lfd, reinterpret_cast<const sockaddr*>(&at), at_len) != 0 || ::listen(lfd, 4) != 0)
+          throw SystemError("forwarder bind/listen", errno);
+        ch.ready();
+        serve(lfd, up, up_len);
+        return nlohmann::json::object();
+      },
+  }));
+  slot->await_ready(Clock::now() + std::chrono::seconds(5));
+  return {server.addr, fport};
+}
+
+// A datapath that puts the tampering forwarder between client and server. The first `direct`
+// client targets go straight to the server (tcp_stream's load, which iperf opens on several
+// connections), the later ones through a new forwarder each (its payload check).
 class TamperingDatapath : public Datapath {
  public:
   explicit TamperingDatapath(Tamper how, int direct = 0) : how_(how), direct_(direct) {}
   std::string name() const override { return "tamper"; }
   ConnectTarget client_target(const Endpoint& server, uint16_t port) const override {
     if (targets_++ < direct_) return {server.addr, port};
-    const uint16_t fport = uint16_t(port + 1000);
-    socklen_t up_len = 0, at_len = 0;
-    sockaddr_storage up = to_sockaddr(server.addr, port, &up_len);
-    sockaddr_storage at = to_sockaddr(server.addr, fport, &at_len);
-    Tamper how = how_;
-    fwd_.emplace(ChildProcess::spawn({
-        .role = "forwarder",
-        .ns = server.ns,
-        .cgroup = "",
-        .cpu = -1,
-        .body = [=](ChildChannel& ch) {
-          int lfd = ::socket(at.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-          int one = 1;
-          ::setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-          if (::bind(lfd, reinterpret_cast<const sockaddr*>(&at), at_len) != 0 || ::listen(lfd, 4) != 0)
-            throw SystemError("forwarder bind/listen", errno);
-          ch.ready();
-          forward(lfd, up, up_len, how);
-          return nlohmann::json::object();
-        },
-    }));
-    fwd_->await_ready(Clock::now() + std::chrono::seconds(5));
-    return {server.addr, fport};
+    const Tamper how = how_;
+    return start_forwarder(fwd_, server, port, [how](int lfd, const sockaddr_storage& up, socklen_t up_len) {
+      forward(lfd, up, up_len, how);
+    });
   }
 
  private:

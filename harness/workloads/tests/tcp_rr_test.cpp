@@ -25,6 +25,7 @@
 #include "benchlab/netns/topology.hpp"
 #include "benchlab/workloads/tcp.hpp"
 #include "benchlab/workloads/tcp_common.hpp"
+#include "tampering_datapath.hpp"
 
 namespace benchlab {
 namespace {
@@ -56,46 +57,30 @@ class CuttingDatapath : public Datapath {
   explicit CuttingDatapath(double cut_after_s, bool stall = false) : cut_after_s_(cut_after_s), stall_(stall) {}
   std::string name() const override { return "cutting"; }
   ConnectTarget client_target(const Endpoint& server, uint16_t port) const override {
-    const uint16_t fport = uint16_t(port + 1000);
-    socklen_t up_len = 0, at_len = 0;
-    const sockaddr_storage up = to_sockaddr(server.addr, port, &up_len);
-    const sockaddr_storage at = to_sockaddr(server.addr, fport, &at_len);
     const double cut_after_s = cut_after_s_;
     const bool stall = stall_;
-    fwd_.emplace(ChildProcess::spawn({
-        .role = "forwarder", .ns = server.ns, .cgroup = "", .cpu = -1,
-        .body = [=](ChildChannel& ch) {
-          int l = ::socket(at.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-          int one = 1;
-          ::setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-          if (::bind(l, reinterpret_cast<const sockaddr*>(&at), at_len) != 0 || ::listen(l, 4) != 0)
-            throw SystemError("forwarder bind/listen", errno);
-          ch.ready();
-          int c = ::accept(l, nullptr, nullptr);
-          int u = ::socket(up.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-          if (c < 0 || ::connect(u, reinterpret_cast<const sockaddr*>(&up), up_len) != 0)
-            throw SystemError("forwarder accept/connect", errno);
-          char buf[65536];
-          double cut_at = 0;
-          while (cut_at == 0 || mono_now_s() < cut_at) {
-            pollfd p[2] = {{c, POLLIN, 0}, {u, POLLIN, 0}};
-            if (::poll(p, 2, 10) < 0) throw SystemError("poll", errno);
-            for (int i = 0; i < 2; ++i) {
-              if (!p[i].revents) continue;
-              ssize_t n = ::read(p[i].fd, buf, sizeof buf);
-              if (n <= 0) return nlohmann::json::object();
-              if (i == 0 && cut_at == 0) cut_at = mono_now_s() + cut_after_s;
-              if (::write(p[1 - i].fd, buf, size_t(n)) != n) throw SystemError("forwarder write", errno);
-            }
-          }
-          if (stall) ::pause();   // until the datapath goes
-          ::close(c);
-          ::close(u);
-          return nlohmann::json::object();
-        },
-    }));
-    fwd_->await_ready(Clock::now() + std::chrono::seconds(5));
-    return {server.addr, fport};
+    return testing::start_forwarder(fwd_, server, port, [=](int l, const sockaddr_storage& up, socklen_t up_len) {
+      int c = ::accept(l, nullptr, nullptr);
+      int u = ::socket(up.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      if (c < 0 || ::connect(u, reinterpret_cast<const sockaddr*>(&up), up_len) != 0)
+        throw SystemError("forwarder accept/connect", errno);
+      char buf[65536];
+      double cut_at = 0;
+      while (cut_at == 0 || mono_now_s() < cut_at) {
+        pollfd p[2] = {{c, POLLIN, 0}, {u, POLLIN, 0}};
+        if (::poll(p, 2, 10) < 0) throw SystemError("poll", errno);
+        for (int i = 0; i < 2; ++i) {
+          if (!p[i].revents) continue;
+          ssize_t n = ::read(p[i].fd, buf, sizeof buf);
+          if (n <= 0) return;
+          if (i == 0 && cut_at == 0) cut_at = mono_now_s() + cut_after_s;
+          if (::write(p[1 - i].fd, buf, size_t(n)) != n) throw SystemError("forwarder write", errno);
+        }
+      }
+      if (stall) ::pause();   // until the datapath goes
+      ::close(c);
+      ::close(u);
+    });
   }
 
  private:

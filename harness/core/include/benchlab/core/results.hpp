@@ -51,6 +51,8 @@ using Counters = std::map<std::string, uint64_t>;
 // b - a for every key of b (keys missing from a count from zero; a counter that went backwards
 // gives 0).
 Counters counter_delta(const Counters& a, const Counters& b);
+// The counter `key` of `c`, 0 when it has none.
+uint64_t counter_or_zero(const Counters& c, const std::string& key);
 
 // One interface's packet and byte counters, as the collectors read them for every interface of
 // the topology (one record per role and interface).
