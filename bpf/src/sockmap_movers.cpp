@@ -28,6 +28,7 @@
 #include "benchlab/bpf/sockmap_proxy.h"
 #include "benchlab/core/clock.hpp"
 #include "benchlab/core/error.hpp"
+#include "benchlab/proxy/tcp_proxy.hpp"
 #include "benchlab/proxy/user_space_movers.hpp"
 #include "cgroup_dir.hpp"
 #include "internal.hpp"
@@ -533,10 +534,17 @@ std::string memory_guard_veto(const std::string& who, const Counters& c) {
 
 }  // namespace
 
-proxy::CarryProof egress_redirect_proof() { return {.carried_counter = "redirected_bytes", .by_kernel = true}; }
+proxy::CarryProof egress_redirect_proof() {
+  return {.carried_counter = "redirected_bytes",
+          .carried_by = "BPF redirected",
+          .max_user_copy_share = proxy::kMaxKernelUserCopyShare,
+          .details = {"user_copied_bytes", "miss_bytes", "pre_gate_bytes"}};
+}
 
 proxy::CarryProof ingress_relay_proof() {
-  return {.carried_counter = "redirected_bytes", .by_kernel = true, .veto = memory_guard_veto};
+  proxy::CarryProof p = egress_redirect_proof();
+  p.veto = memory_guard_veto;
+  return p;
 }
 
 std::unique_ptr<proxy::Mover> make_egress_redirect_mover(std::string name, const SockmapMoverConfig& cfg) {

@@ -97,6 +97,14 @@ namespace {
 
 std::string pct(double share) { return fmt::format("{:.2f}%", share * 100.0); }
 
+// "; c2s_bytes 10 B, s2c_bytes 12 B": the counters the proof names, for the message.
+std::string details(const CarryProof& proof, const Counters& delta) {
+  std::string s;
+  for (const std::string& k : proof.details)
+    s += fmt::format("{}{} {} B", s.empty() ? "; " : ", ", k, counter_or_zero(delta, k));
+  return s;
+}
+
 }  // namespace
 
 Engagement evaluate_proxy_engagement(const std::string& who, const CarryProof& proof, const Counters& delta,
@@ -125,40 +133,30 @@ Engagement evaluate_proxy_engagement(const std::string& who, const CarryProof& p
     }
   // Carried bytes count both directions and the workload may count one (request/response),
   // so coverage can exceed 1; bytes in flight at the window's edges make 99%, not 100%.
-  const bool bpf = proof.by_kernel;
-  uint64_t carried = counter_or_zero(delta, proof.carried_counter);
-  double coverage = double(carried) / double(received);
+  const uint64_t carried = counter_or_zero(delta, proof.carried_counter);
+  const double coverage = double(carried) / double(received);
   e.carried_share = std::min(1.0, coverage);
   if (coverage < kMinProxyCarriedShare) {
     e.ok = false;
-    e.message = fmt::format("{}: {} {} B = {} of the {} B the workload received {}; at least "
-                            "{} is required (did the client bypass the proxy?{})",
-                            who, bpf ? "BPF redirected" : "the proxy forwarded", carried, pct(coverage), received,
-                            whole_run ? "in the run" : "in the window",
-                            pct(kMinProxyCarriedShare),
-                            bpf ? fmt::format(" verdict misses: {} B", counter_or_zero(delta, "miss_bytes")) : "");
+    e.message = fmt::format("{}: {} {} B = {} of the {} B the workload received {}; at least {} is required "
+                            "(did the client bypass the proxy?){}", who, proof.carried_by, carried, pct(coverage),
+                            received, whole_run ? "in the run" : "in the window", pct(kMinProxyCarriedShare),
+                            details(proof, delta));
     return e;
   }
-  if (!bpf) {
-    e.message = fmt::format("{}: forwarded {} B (c2s {} B, s2c {} B) ≥ {} of the {} B received; {} B "
-                            "through user memory", who, carried, counter_or_zero(delta, "c2s_bytes"),
-                            counter_or_zero(delta, "s2c_bytes"), pct(kMinProxyCarriedShare), received,
-                            counter_or_zero(delta, "user_copied_bytes"));
-    return e;
+  if (proof.max_user_copy_share) {
+    const uint64_t copied = counter_or_zero(delta, "user_copied_bytes");
+    const double copied_share = double(copied) / double(received);
+    if (copied_share > *proof.max_user_copy_share) {
+      e.ok = false;
+      e.message = fmt::format("{}: {} {} of received bytes, but the proxy's user space copied {} B = {} of them "
+                              "(at most {} allowed){}", who, proof.carried_by, pct(e.carried_share), copied,
+                              pct(copied_share), pct(*proof.max_user_copy_share), details(proof, delta));
+      return e;
+    }
   }
-  uint64_t copied = counter_or_zero(delta, "user_copied_bytes");
-  double copied_share = double(copied) / double(received);
-  if (copied_share > kMaxKernelUserCopyShare) {
-    e.ok = false;
-    e.message = fmt::format("{}: BPF redirected {} of received bytes, but the proxy's user space copied "
-                            "{} B = {} of them (at most {} allowed): verdicts missed ({} B)",
-                            who, pct(e.carried_share), copied, pct(copied_share),
-                            pct(kMaxKernelUserCopyShare), counter_or_zero(delta, "miss_bytes"));
-    return e;
-  }
-  e.message = fmt::format("{}: BPF redirected {} B ≥ {} of the {} B received; user space copied {} B; "
-                          "{} B were queued before gating", who, carried, pct(kMinProxyCarriedShare), received,
-                          copied, counter_or_zero(delta, "pre_gate_bytes"));
+  e.message = fmt::format("{}: {} {} B ≥ {} of the {} B received{}", who, proof.carried_by, carried,
+                          pct(kMinProxyCarriedShare), received, details(proof, delta));
   return e;
 }
 

@@ -145,7 +145,11 @@ class UserSpaceMover final : public Mover {
 
 }  // namespace
 
-CarryProof forwarding_proof() { return {.carried_counter = "forwarded_bytes"}; }
+CarryProof forwarding_proof() {
+  return {.carried_counter = "forwarded_bytes",
+          .carried_by = "the proxy forwarded",
+          .details = {"c2s_bytes", "s2c_bytes", "user_copied_bytes"}};
+}
 
 std::unique_ptr<Mover> make_copy_mover(std::string name, uint32_t buffer_bytes) {
   return std::make_unique<UserSpaceMover<CopyPump>>(std::move(name), buffer_bytes);

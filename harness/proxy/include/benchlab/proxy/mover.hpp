@@ -22,7 +22,9 @@
 #include <cstddef>
 #include <memory>
 #include <new>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "benchlab/core/results.hpp"
 
@@ -165,9 +167,12 @@ struct PumpContext {
 
 // How a proxy proves it carried the workload's bytes (evaluate_proxy_engagement).
 struct CarryProof {
-  std::string carried_counter;   // the counter of the bytes the mover carried
-  bool by_kernel = false;        // a BPF verdict carried them: the proxy's user space may have
-                                 // copied at most kMaxKernelUserCopyShare of the received bytes
+  std::string carried_counter;   // the counter of the bytes the mover carried ("forwarded_bytes")
+  std::string carried_by;        // for messages: "the proxy forwarded", "BPF redirected"
+  // A mover that is not meant to copy: the proxy's user space may have copied at most this share
+  // of the received bytes (user_copied_bytes).
+  std::optional<double> max_user_copy_share;
+  std::vector<std::string> details;   // counters the message names
   // A reason the run fails whatever was carried (sockmap-skb's memory guard), or "".
   std::string (*veto)(const std::string& who, const Counters& counters) = nullptr;
 };

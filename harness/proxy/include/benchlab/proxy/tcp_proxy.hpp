@@ -82,8 +82,8 @@ class TcpProxy final : public Datapath {
 //  1. The workload received payload in the measured window (Σ bytes of non-warm-up samples).
 //  2. The mover's veto, if any, has nothing to say.
 //  3. Carried bytes over the window ≥ 99% of those: the proof's carried_counter.
-//  4. Carried by the kernel: user_copied_bytes ≤ 1% of the bytes received — the proxy's user
-//     space copied (almost) nothing.
+//  4. A mover not meant to copy (the sockmap movers: kMaxKernelUserCopyShare):
+//     user_copied_bytes ≤ its share of the bytes received.
 inline constexpr double kMinProxyCarriedShare = 0.99;
 inline constexpr double kMaxKernelUserCopyShare = 0.01;
 // `counters` are either the window's deltas (whole_run = false: measured samples count) or the
