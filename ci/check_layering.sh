@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every dependency points down towards the core. Checks, from the source tree and the CMake
 # build tree, that:
-#   - harness/core includes nothing of harness/src, the workloads, netns, bpf or reports, and its
-#     CMake target links no other benchlab target;
+#   - harness/core includes nothing of harness/src, the workloads, proxy, netns, bpf or reports,
+#     and its CMake target links no other benchlab target;
 #   - netns, proxy and reports include only the core and themselves; bpf only the core, proxy
 #     (its sockmap movers are proxy movers) and itself (also its own BPF headers); the workloads
 #     only the core, themselves and bpf (a datapath object may be a load engine); reports
