@@ -76,7 +76,6 @@ SocketPairOutcome run_socket_pair(const WorkloadContext& ctx, const SocketPairSp
       .role = spec.server_role, .ns = ctx.topo.server().ns, .cgroup = cgroup, .cpu = ctx.cpus.server_cpu,
       .body = spec.server,
   });
-  out.server.ran = true;
   if (!await_ready(*server, spec.server_ready_s, out.server)) return out;
 
   // Asked once the server is ready, so a proxy datapath can reach it at once.
@@ -93,7 +92,6 @@ SocketPairOutcome run_socket_pair(const WorkloadContext& ctx, const SocketPairSp
       .role = spec.client_role, .ns = ctx.topo.client().ns, .cgroup = cgroup, .cpu = ctx.cpus.client_cpu,
       .body = [&spec, target](ChildChannel& ch) { return spec.client(ch, target); },
   });
-  out.client.ran = true;
   if (!await_ready(*client, spec.client_ready_s, out.client)) {
     abandon_server(server, spec, out.server);
     return out;

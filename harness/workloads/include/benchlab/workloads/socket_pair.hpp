@@ -37,8 +37,6 @@ struct EndResult {
   nlohmann::json result;    // what its body returned; null when it failed without results
   ProcessCpu cpu;           // its CPU time (role empty: it was killed before it was reaped)
   std::string error;        // why it failed: "client: connect ...: Connection refused"
-  bool ran = false;         // it was started
-  bool ok() const { return ran && error.empty(); }
 };
 
 // The load's measured window on CLOCK_MONOTONIC.
