@@ -9,7 +9,7 @@
 #include "benchlab/runner.hpp"
 #include "benchlab/workloads/tcp.hpp"
 #include "benchlab/workloads/tcp_common.hpp"
-#include "tampering_datapath.hpp"
+#include "forwarding_datapaths.hpp"
 
 namespace benchlab {
 namespace {

@@ -27,8 +27,9 @@
 // (stream_check.hpp). extra keeps payload_check_bytes and _s.
 //
 // Failures are data: a payload that differed, a check that could not finish, an end that failed
-// or timed out is the result's `failure`, and the load's samples stay in the result. (An iperf
-// that fails keeps its intervals to itself: then there are none.)
+// or timed out, a datapath barrier that failed is the result's `failure`, and the samples stay in
+// the result: a receiver whose iperf failed (its peer died) returns the intervals it reported
+// until then. (An end killed at its deadline returns nothing.)
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -151,7 +152,7 @@ IperfTestPtr new_iperf_test(char role, const StreamParams& p) {
 }
 
 // The iperf error for a failed run: iperf's own message, plus what it said on stderr. (With
-// JSON output the client reports most failures inside the report instead; see parse_report.)
+// JSON output the client reports most failures inside the report instead; see report_of.)
 std::string iperf_failure(const QuietStdio& q) {
   std::string msg = std::string("iperf: ") + iperf_strerror(i_errno);
   std::string tail = q.last_line();
@@ -374,13 +375,39 @@ json trim_report(const json& r) {
   return out;
 }
 
-json parse_report(iperf_test* t) {
+// iperf's report. A run iperf ended with an error (`why`, or an "error" in its report: a peer
+// that went away) keeps the intervals it reported until then, returned with the reason as
+// "failure"; with no interval, the reason is thrown.
+json report_of(iperf_test* t, std::string why = {}) {
   const char* s = iperf_get_test_json_output_string(t);
-  if (!s) throw RunError("iperf produced no JSON report");
-  json r = json::parse(s, nullptr, false);
-  if (r.is_discarded()) throw RunError("iperf produced an unreadable JSON report");
-  if (r.contains("error")) throw RunError("iperf: " + r["error"].get<std::string>());
-  return trim_report(r);
+  json r = s ? json::parse(s, nullptr, false) : json();
+  if (why.empty()) {
+    if (!s) throw RunError("iperf produced no JSON report");
+    if (r.is_discarded()) throw RunError("iperf produced an unreadable JSON report");
+    if (r.contains("error")) why = "iperf: " + r["error"].get<std::string>();
+    if (why.empty()) return trim_report(r);
+  }
+  if (!r.is_object() || r.value("intervals", json::array()).empty()) throw RunError(why);
+  json out = trim_report(r);
+  out["failure"] = why;
+  return out;
+}
+
+// After iperf_run_*() failed: its report tree is left unrendered, so render what it has. Its
+// log file (/dev/null here), where rendering writes, was closed on the way out: reopen it.
+json failed_report(iperf_test* t, const QuietStdio& q) {
+  const std::string why = iperf_failure(q);
+  if (iperf_open_logfile(t) == 0) {
+    iperf_json_finish(t);   // nothing when iperf failed before its report began
+    iperf_close_logfile(t);
+  }
+  return report_of(t, why);
+}
+
+// What an end returns: iperf's report, and why the datapath failed it, if it did.
+json with_datapath_error(json report, const Watcher& helper) {
+  if (!helper.error().empty()) report["failure"] = "datapath: " + helper.error();
+  return report;
 }
 
 // When data first moved, on CLOCK_MONOTONIC, as each child saw it: written by the children,
@@ -429,9 +456,8 @@ json server_body(ChildChannel& ch, const StreamParams& p, const Datapath& dp, St
   });
   int rc = iperf_run_server(t.get());
   helper.stop();
-  if (rc < 0) throw RunError(iperf_failure(quiet));
-  if (!helper.error().empty()) throw RunError("datapath: " + helper.error());
-  return parse_report(t.get());
+  if (rc < 0) return failed_report(t.get(), quiet);   // the receiver's intervals until then
+  return with_datapath_error(report_of(t.get()), helper);
 }
 
 json client_body(ChildChannel& ch, const StreamParams& p, const Datapath& dp, StartStamps* stamps) {
@@ -455,9 +481,8 @@ json client_body(ChildChannel& ch, const StreamParams& p, const Datapath& dp, St
   });
   int rc = iperf_run_client(t.get());
   helper.stop();
-  if (rc < 0) throw RunError(iperf_failure(quiet));
-  if (!helper.error().empty()) throw RunError("datapath: " + helper.error());
-  return parse_report(t.get());
+  if (rc < 0) return failed_report(t.get(), quiet);
+  return with_datapath_error(report_of(t.get()), helper);
 }
 
 // ---- parent side ------------------------------------------------------------------------

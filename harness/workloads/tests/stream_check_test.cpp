@@ -1,6 +1,6 @@
 // The verified transfer behind tcp_stream's payload check: it passes when the bytes arrive
 // intact, and catches a flipped byte, a short flow and bytes shifted by a whole pattern cycle
-// (tampering_datapath.hpp). What it cannot finish is its result's failure, with its counts.
+// (forwarding_datapaths.hpp). What it cannot finish is its result's failure, with its counts.
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -18,7 +18,7 @@
 #include "benchlab/netns/topology.hpp"
 #include "benchlab/workloads/stream_check.hpp"
 #include "benchlab/workloads/tcp_common.hpp"
-#include "tampering_datapath.hpp"
+#include "forwarding_datapaths.hpp"
 
 namespace benchlab {
 namespace {

@@ -14,7 +14,6 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,7 +24,7 @@
 #include "benchlab/netns/topology.hpp"
 #include "benchlab/workloads/tcp.hpp"
 #include "benchlab/workloads/tcp_common.hpp"
-#include "tampering_datapath.hpp"
+#include "forwarding_datapaths.hpp"
 
 namespace benchlab {
 namespace {
@@ -47,46 +46,6 @@ class FailingBarrier : public Datapath {
  public:
   std::string name() const override { return "failing-barrier"; }
   void await_socket(int) const override { throw RunError("stub barrier: socket never carried"); }
-};
-
-// A forwarder between client and server (as a proxy datapath puts one) that carries one
-// connection both ways until `cut_after_s` after the client's first byte, then closes it both
-// sides, or (stall) stops forwarding and keeps it open.
-class CuttingDatapath : public Datapath {
- public:
-  explicit CuttingDatapath(double cut_after_s, bool stall = false) : cut_after_s_(cut_after_s), stall_(stall) {}
-  std::string name() const override { return "cutting"; }
-  ConnectTarget client_target(const Endpoint& server, uint16_t port) const override {
-    const double cut_after_s = cut_after_s_;
-    const bool stall = stall_;
-    return testing::start_forwarder(fwd_, server, port, [=](int l, const sockaddr_storage& up, socklen_t up_len) {
-      int c = ::accept(l, nullptr, nullptr);
-      int u = ::socket(up.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      if (c < 0 || ::connect(u, reinterpret_cast<const sockaddr*>(&up), up_len) != 0)
-        throw SystemError("forwarder accept/connect", errno);
-      char buf[65536];
-      double cut_at = 0;
-      while (cut_at == 0 || mono_now_s() < cut_at) {
-        pollfd p[2] = {{c, POLLIN, 0}, {u, POLLIN, 0}};
-        if (::poll(p, 2, 10) < 0) throw SystemError("poll", errno);
-        for (int i = 0; i < 2; ++i) {
-          if (!p[i].revents) continue;
-          ssize_t n = ::read(p[i].fd, buf, sizeof buf);
-          if (n <= 0) return;
-          if (i == 0 && cut_at == 0) cut_at = mono_now_s() + cut_after_s;
-          if (::write(p[1 - i].fd, buf, size_t(n)) != n) throw SystemError("forwarder write", errno);
-        }
-      }
-      if (stall) ::pause();   // until the datapath goes
-      ::close(c);
-      ::close(u);
-    });
-  }
-
- private:
-  double cut_after_s_;
-  bool stall_;
-  mutable std::optional<ChildProcess> fwd_;
 };
 
 std::string run_id(const std::string& what) {
@@ -336,7 +295,7 @@ TEST_F(TcpRrTest, ConnectionRefusedIsAFailureNotAHang) {
 // measured until then, with the reason, and the server's counts come back too.
 TEST_F(TcpRrTest, ConnectionCutMidRunKeepsTheSamplesSoFar) {
   auto topo = topology(false, Family::ipv4);
-  CuttingDatapath dp(0.8);   // warm-up 0.3 s, window 1 s: cut 0.5 s into the window
+  testing::CuttingDatapath dp(0.8);   // warm-up 0.3 s, window 1 s: cut 0.5 s into the window
   const auto t0 = std::chrono::steady_clock::now();
   const WorkloadResult r = run("tcp_rr", *topo, dp, options("tcp_rr"), Cell{.message_size = 64, .flows = 1});
   std::printf("%s\n", r.failure.c_str());
@@ -361,7 +320,7 @@ TEST_F(TcpRrTest, ConnectionCutMidRunKeepsTheSamplesSoFar) {
 // after the end, before the parent would kill it, and returns what it measured.
 TEST_F(TcpRrTest, AStalledResponseIsATimeoutThatKeepsTheSamples) {
   auto topo = topology(false, Family::ipv4);
-  CuttingDatapath dp(0.8, /*stall=*/true);
+  testing::CuttingDatapath dp(0.8, /*stall=*/true);
   const auto t0 = std::chrono::steady_clock::now();
   const WorkloadResult r = run("tcp_rr", *topo, dp, options("tcp_rr"), Cell{.message_size = 64, .flows = 1});
   std::printf("%s\n", r.failure.c_str());

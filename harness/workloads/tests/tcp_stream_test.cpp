@@ -19,7 +19,7 @@
 #include "benchlab/netns/topology.hpp"
 #include "benchlab/workloads/tcp.hpp"
 #include "benchlab/workloads/tcp_common.hpp"
-#include "tampering_datapath.hpp"
+#include "forwarding_datapaths.hpp"
 
 namespace benchlab {
 namespace {
@@ -251,6 +251,20 @@ TEST_F(TcpStreamTest, TamperedPayloadIsAFailureThatKeepsTheSamples) {
   EXPECT_EQ(o.r.processes.size(), 2u);
   EXPECT_EQ(o.begins, 1);
   EXPECT_EQ(o.ends, 1);
+}
+
+// Every connection is cut 0.7 s into the load: both iperf ends fail, and the receiver's
+// intervals until then stay in the result with the reason.
+TEST_F(TcpStreamTest, ConnectionsCutMidRunKeepTheReceiversSamples) {
+  auto topo = loopback(Family::ipv4);
+  testing::CuttingDatapath cutting(0.7);
+  Outcome o = run(*topo, 1024, 1, 0.5, 0.5, &cutting);
+  std::cout << "  failure: " << o.r.failure << "\n";
+  EXPECT_EQ(o.r.failure.rfind("tcp_stream ", 0), 0u) << o.r.failure;
+  EXPECT_NE(o.r.failure.find("server: iperf: "), std::string::npos) << o.r.failure;
+  ASSERT_FALSE(o.r.samples.empty());
+  EXPECT_GT(o.r.samples.front().bytes, 0u);
+  EXPECT_FALSE(o.r.payload_checked);   // no check after a load that failed
 }
 
 TEST_F(TcpStreamTest, OutOfRangeCellIsRunErrorBeforeAnyProcess) {

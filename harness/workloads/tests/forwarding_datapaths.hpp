@@ -1,6 +1,6 @@
 // Test datapaths that put a small forwarder between client and server (as a proxy datapath puts
-// one), and the one that tampers with a stream through it: it changes the client's bytes in a
-// chosen way. Shared by the workload tests and the runner's.
+// one): one tampers with a stream (changes the client's bytes in a chosen way), one cuts or
+// stalls every connection in the middle of a run. Shared by the workload tests and the runner's.
 #pragma once
 
 #include <netinet/in.h>
@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "benchlab/core/child.hpp"
+#include "benchlab/core/clock.hpp"
 #include "benchlab/core/datapath.hpp"
 #include "benchlab/core/error.hpp"
 
@@ -125,6 +126,75 @@ class TamperingDatapath : public Datapath {
   Tamper how_;
   int direct_;
   mutable int targets_ = 0;
+  mutable std::optional<ChildProcess> fwd_;
+};
+
+// Carries any number of connections both ways until `cut_after_s` after the first byte from a
+// client, then closes them all on both sides or (stall) stops forwarding and holds them open.
+inline void forward_then_cut(int lfd, const sockaddr_storage& up, socklen_t up_len, double cut_after_s,
+                             bool stall) {
+  struct Pair {
+    int fd[2];   // the client's connection, the one to the server
+  };
+  std::vector<Pair> pairs;
+  std::vector<char> buf(65536);
+  double cut_at = 0;
+  while (cut_at == 0 || mono_now_s() < cut_at) {
+    std::vector<pollfd> p{{lfd, POLLIN, 0}};
+    for (const Pair& x : pairs) p.insert(p.end(), {{x.fd[0], POLLIN, 0}, {x.fd[1], POLLIN, 0}});
+    if (::poll(p.data(), p.size(), 10) < 0) throw SystemError("forwarder poll", errno);
+    if (p[0].revents) {
+      int c = ::accept(lfd, nullptr, nullptr);
+      int u = ::socket(up.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      if (c < 0 || ::connect(u, reinterpret_cast<const sockaddr*>(&up), up_len) != 0)
+        throw SystemError("forwarder accept/connect", errno);
+      pairs.push_back({{c, u}});
+      continue;
+    }
+    for (size_t i = 0; i < pairs.size(); ++i)
+      for (int side = 0; side < 2; ++side) {
+        const int from = pairs[i].fd[side], to = pairs[i].fd[1 - side];
+        if (from < 0 || !p[1 + 2 * i + size_t(side)].revents) continue;
+        ssize_t n = ::read(from, buf.data(), buf.size());
+        if (n <= 0) {   // an end is done: so is its connection
+          ::close(from);
+          ::close(to);
+          pairs[i].fd[0] = pairs[i].fd[1] = -1;
+          break;
+        }
+        if (side == 0 && cut_at == 0) cut_at = mono_now_s() + cut_after_s;
+        for (ssize_t off = 0; off < n;) {
+          ssize_t w = ::write(to, buf.data() + off, size_t(n - off));
+          if (w <= 0) throw SystemError("forwarder write", errno);
+          off += w;
+        }
+      }
+    std::erase_if(pairs, [](const Pair& x) { return x.fd[0] < 0; });
+  }
+  if (stall) ::pause();   // until the datapath goes
+  for (const Pair& x : pairs) {
+    ::close(x.fd[0]);
+    ::close(x.fd[1]);
+  }
+}
+
+// Every connection through a forwarder that cuts (or stalls) it `cut_after_s` after the
+// client's first byte.
+class CuttingDatapath : public Datapath {
+ public:
+  explicit CuttingDatapath(double cut_after_s, bool stall = false) : cut_after_s_(cut_after_s), stall_(stall) {}
+  std::string name() const override { return stall_ ? "stalling" : "cutting"; }
+  ConnectTarget client_target(const Endpoint& server, uint16_t port) const override {
+    const double cut_after_s = cut_after_s_;
+    const bool stall = stall_;
+    return start_forwarder(fwd_, server, port, [=](int lfd, const sockaddr_storage& up, socklen_t up_len) {
+      forward_then_cut(lfd, up, up_len, cut_after_s, stall);
+    });
+  }
+
+ private:
+  double cut_after_s_;
+  bool stall_;
   mutable std::optional<ChildProcess> fwd_;
 };
 
