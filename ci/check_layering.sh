@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Every dependency points down towards the core. Checks, from the source tree and the CMake
 # build tree, that:
-#   - harness/core includes nothing of harness/src, the workloads, netns, bpf or reports, and its
-#     CMake target links no other benchlab target;
-#   - netns, bpf and reports include only the core and themselves (bpf also its own BPF headers),
-#     the workloads only the core, themselves and bpf (a datapath object may be a load engine);
-#     reports includes nothing of netns or bpf;
+#   - harness/core includes nothing of harness/src, the workloads, proxy, netns, bpf or reports,
+#     and its CMake target links no other benchlab target;
+#   - netns, proxy and reports include only the core and themselves; bpf only the core, proxy
+#     (its sockmap movers are proxy movers) and itself (also its own BPF headers); the workloads
+#     only the core, themselves and bpf (a datapath object may be a load engine); reports
+#     includes nothing of netns or bpf;
 #   - the library targets link only downwards (read from the build tree's generated link lines);
 #   - no link counter travels as a "link.<role>." string.
 # Usage: ci/check_layering.sh SOURCE_DIR [BUILD_DIR]. Prints every violation; exits 1 on any.
@@ -43,8 +44,10 @@ check harness/core core
 check_no_root_headers harness/core
 check netns core netns
 check_no_root_headers netns
-check bpf/src core bpf
-check bpf/include core bpf
+check harness/proxy core proxy
+check_no_root_headers harness/proxy
+check bpf/src core proxy bpf
+check bpf/include core proxy bpf
 check bpf/progs bpf
 check_no_root_headers bpf
 check harness/workloads core workloads bpf
@@ -63,7 +66,8 @@ if [ -n "$build" ]; then
   declare -A allowed=(
     [benchlab_core]=""
     [benchlab_netns]="benchlab_core"
-    [benchlab_bpf]="benchlab_core"
+    [benchlab_proxy]="benchlab_core"
+    [benchlab_bpf]="benchlab_core benchlab_proxy"
     [benchlab_workloads]="benchlab_core benchlab_bpf"
     [benchlab_reports]="benchlab_core"
   )

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* What both sockmap datapaths share: the sockhash of established sockets, the counters, the
- * sockops program that fills the sockhash, and the key builder. Included by exactly one .bpf.c
- * per skeleton. */
+/* What the two SockhashRedirect datapaths (sockmap-msg, sockmap-skb-pass) share: the sockhash
+ * of established sockets, the counters, the sockops program that fills the sockhash, and the
+ * key builder. Included by exactly one .bpf.c per skeleton. */
 #ifndef BENCHLAB_SOCKMAP_COMMON_BPF_H
 #define BENCHLAB_SOCKMAP_COMMON_BPF_H
 

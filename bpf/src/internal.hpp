@@ -75,6 +75,10 @@ void install_libbpf_log();
 // "EPERM (Operation not permitted)" for a positive or negative errno.
 std::string errno_text(int err);
 
+// A failed step of loading or attaching `who`'s programs: UnsupportedError for EPERM (a missing
+// privilege), else RunError ("who: step failed: ..."). err: positive or negative errno.
+[[noreturn]] void throw_load_error(const std::string& who, const std::string& step, int err);
+
 // A socket's cookie (SO_COOKIE): what a user-space lookup of a sockhash returns for it.
 uint64_t socket_cookie(int fd, const std::string& who);
 

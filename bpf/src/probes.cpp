@@ -24,6 +24,15 @@ std::string errno_text(int err) {
   return std::string(name ? name : "errno " + std::to_string(err)) + " (" + std::strerror(err) + ")";
 }
 
+void throw_load_error(const std::string& who, const std::string& step, int err) {
+  if (err < 0) err = -err;
+  // EPERM is a missing privilege; EACCES from a load is the verifier saying no, which is a bug
+  // in our program (or a kernel that lacks something the probes did not check), not a skip.
+  if (err == EPERM)
+    throw UnsupportedError(who + ": " + step + " failed: " + errno_text(err) + "; needs root (CAP_BPF, CAP_NET_ADMIN)");
+  throw RunError(who + ": " + step + " failed: " + errno_text(err) + " (rerun with --verbose for libbpf's log)");
+}
+
 uint64_t socket_cookie(int fd, const std::string& who) {
   uint64_t cookie = 0;
   socklen_t len = sizeof cookie;

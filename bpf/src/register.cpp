@@ -1,11 +1,12 @@
-// The table of BPF datapaths: name, description, options with defaults, factory, probe.
+// The table of BPF datapaths: name, description, options with defaults, factory, probe. The
+// proxies among them (sockmap-skb, proxy-sockmap) are proxy rows (proxy_row) around a sockmap
+// mover; the user-space proxies' rows are the proxy module's.
 #include "benchlab/bpf/register.hpp"
 #include "benchlab/bpf/probes.hpp"
 
 #include "benchlab/bpf/sockhash_redirect.hpp"
-#include "benchlab/bpf/tcp_proxy.hpp"
-
-#include <unistd.h>
+#include "benchlab/bpf/sockmap_movers.hpp"
+#include "benchlab/proxy/register.hpp"
 
 namespace benchlab::bpf {
 
@@ -51,61 +52,21 @@ DatapathFactory sockmap_factory(SockmapMode mode) {
   };
 }
 
-std::vector<OptionSpec> proxy_options(ProxyMode mode) {
-  std::vector<OptionSpec> o = {
-      {"proxy_cpu", OptionType::integer, int64_t(-1),
-       "CPU the proxy is pinned to; -1: the cell's proxy CPU role, which is the server's CPU (the proxy is a sidecar in the server's "
-       "namespace, so same-core runs all three ends on one CPU and cross-core shares the server's); "
-       "-2: not pinned", -2.0, 1023.0, {}},
-      {"port_offset", OptionType::integer, int64_t(1000),
-       "the proxy for workload port P listens on the server's address at P + port_offset", 1.0, 60000.0, {}},
-      {"max_connections", OptionType::integer, int64_t(4096), "connections one proxy holds at once", 1.0,
-       1048576.0, {}},
-      {"ready_timeout_ms", OptionType::integer, int64_t(2000),
-       "bound on the proxy starting to listen, on its upstream connect and on a half-close drain", 100.0,
-       60000.0, {}},
-      {"max_lifetime_s", OptionType::number, 3600.0,
-       "a proxy exits by itself after this long, whatever happens to the run", 1.0, 86400.0, {}},
-      {"test_bypass", OptionType::boolean, false,
-       "TEST ONLY: client_target() returns the server itself, so the proxy carries nothing and the run "
-       "must fail its engagement check", std::nullopt, std::nullopt, {}},
-  };
-  if (!uses_bpf(mode))
-    o.push_back({"buffer_bytes", OptionType::integer, int64_t(65536),
-                 mode == ProxyMode::copy ? "user-space buffer per direction" : "pipe size per direction "
-                 "(F_SETPIPE_SZ; capped by /proc/sys/fs/pipe-max-size)", 4096.0, double(16 << 20), {}});
-  if (mode == ProxyMode::relay)
-    o.push_back({"memory_floor_pct", OptionType::number, 25.0,
-                 "memory guard: when MemAvailable falls below this % of MemTotal the relay stops redirecting "
-                 "(TCP and its flow control carry the rest) and the run fails; the kernel keeps whatever a bulk "
-                 "sender pushes past the receiver (~0.4 GB per second of load measured here)", 0.0, 100.0, {}});
-  if (uses_bpf(mode))
-    o.push_back({"test_break_key", OptionType::boolean, false,
-                 "TEST ONLY: the verdict looks up a cookie no socket has, so every skb misses and the "
-                 "user-space fallback carries the data; the run must then fail its engagement check",
-                 std::nullopt, std::nullopt, {}});
-  return o;
+// The sockmap movers' own options and configuration, after the proxy skeleton's (proxy_row).
+OptionSpec break_key_option() {
+  return {"test_break_key", OptionType::boolean, false,
+          "TEST ONLY: the verdict looks up a cookie no socket has, so every skb misses and the "
+          "user-space fallback carries the data; the run must then fail its engagement check",
+          std::nullopt, std::nullopt, {}};
 }
 
-DatapathFactory proxy_factory(ProxyMode mode) {
-  return [mode](const DatapathContext& ctx) -> std::unique_ptr<Datapath> {
-    TcpProxyConfig cfg;
-    cfg.mode = mode;
-    int64_t cpu = ctx.options.get_int("proxy_cpu");
-    cfg.cpu = cpu >= 0   ? int(cpu)
-              : cpu == -1 ? ctx.cpus.of("proxy")
-                          : -1;
-    cfg.port_offset = uint16_t(ctx.options.get_int("port_offset"));
-    cfg.max_connections = uint32_t(ctx.options.get_int("max_connections"));
-    cfg.ready_timeout = std::chrono::milliseconds(ctx.options.get_int("ready_timeout_ms"));
-    cfg.max_lifetime_s = ctx.options.get_number("max_lifetime_s");
-    cfg.test_bypass = ctx.options.get_bool("test_bypass");
-    cfg.run_id = ctx.run_id;
-    if (!uses_bpf(mode)) cfg.buffer_bytes = uint32_t(ctx.options.get_int("buffer_bytes"));
-    if (uses_bpf(mode)) cfg.test_break_key = ctx.options.get_bool("test_break_key");
-    if (mode == ProxyMode::relay) cfg.memory_floor = ctx.options.get_number("memory_floor_pct") / 100.0;
-    return std::make_unique<TcpProxy>(ctx, cfg);
-  };
+SockmapMoverConfig sockmap_mover_config(const DatapathContext& ctx, const proxy::ProxyConfig& proxy) {
+  SockmapMoverConfig cfg;
+  cfg.max_connections = proxy.max_connections;
+  cfg.ready_timeout = proxy.ready_timeout;
+  cfg.test_break_key = ctx.options.get_bool("test_break_key");
+  cfg.run_id = ctx.run_id;
+  return cfg;
 }
 
 }  // namespace
@@ -126,7 +87,7 @@ void register_bpf_datapaths(DatapathRegistry& reg) {
       {},
       miss_metrics(),
   });
-  reg.add({
+  reg.add(proxy::proxy_row(
       "sockmap-skb",
       "sk_skb stream-verdict ingress redirect to the peer socket (the kernel's bench_sockmap "
       "rx_verdict_ingress): the client connects to a relay socket in the server's namespace "
@@ -138,13 +99,17 @@ void register_bpf_datapaths(DatapathRegistry& reg) {
       "gated. Miss policy: SK_PASS and a counted miss; the relay then forwards the bytes over TCP "
       "(user-copied), never a drop. Fails the run unless BPF redirected >=99% of the received bytes "
       "and user space copied <=1%.",
-      proxy_options(ProxyMode::relay),
-      proxy_factory(ProxyMode::relay),
-      [] { return first_failure({probe_bpf, probe_cgroup_v2, probe_sockops, probe_sk_skb}); },
-      {"stream"},
-      {},
-      miss_metrics(),
-  });
+      {{"memory_floor_pct", OptionType::number, 25.0,
+        "memory guard: when MemAvailable falls below this % of MemTotal the relay stops redirecting "
+        "(TCP and its flow control carry the rest) and the run fails; the kernel keeps whatever a bulk "
+        "sender pushes past the receiver (~0.4 GB per second of load measured here)", 0.0, 100.0, {}},
+       break_key_option()},
+      [](const std::string& name, const DatapathContext& ctx, const proxy::ProxyConfig& proxy) {
+        SockmapMoverConfig cfg = sockmap_mover_config(ctx, proxy);
+        cfg.memory_floor = ctx.options.get_number("memory_floor_pct") / 100.0;
+        return make_ingress_relay_mover(name, cfg);
+      },
+      [] { return first_failure({probe_bpf, probe_cgroup_v2, probe_sockops, probe_sk_skb}); }, miss_metrics()));
   reg.add({
       "sockmap-skb-pass",
       "sk_skb stream verdict on the workload's own sockets (no relay): sockops fills a SOCKHASH; "
@@ -154,34 +119,13 @@ void register_bpf_datapaths(DatapathRegistry& reg) {
       "path. Miss policy: SK_PASS and a counted miss, never a drop. Fails the run unless >=99% of "
       "received bytes went through a verdict hit.",
       sockmap_options(),
-      sockmap_factory(SockmapMode::skb),
+      sockmap_factory(SockmapMode::skb_pass),
       [] { return first_failure({probe_bpf, probe_cgroup_v2, probe_sockops, probe_sk_skb}); },
       {"stream"},
       {},
       miss_metrics(),
   });
-  reg.add({
-      "proxy-copy",
-      "TCP proxy, user-space copy: client → proxy → server, the proxy (a process in the server's "
-      "namespace, listening on port + port_offset) moves bytes both ways with epoll and nonblocking "
-      "read()/write(), one buffer per direction, partial writes and half-close handled. Fails the run "
-      "unless the proxy forwarded >=99% of the bytes the workload received.",
-      proxy_options(ProxyMode::copy),
-      proxy_factory(ProxyMode::copy),
-      [] { return Support{}; },
-      {"stream"},
-  });
-  reg.add({
-      "proxy-splice",
-      "TCP proxy, splice(2): as proxy-copy, but each direction moves socket → pipe → socket with "
-      "SPLICE_F_MOVE|SPLICE_F_NONBLOCK, so the bytes never enter user memory. Fails the run unless "
-      "the proxy forwarded >=99% of the bytes the workload received.",
-      proxy_options(ProxyMode::splice),
-      proxy_factory(ProxyMode::splice),
-      [] { return Support{}; },
-      {"stream"},
-  });
-  reg.add({
+  reg.add(proxy::proxy_row(
       "proxy-sockmap",
       "TCP proxy, sockmap splicing: the proxy puts both sockets of each connection into a SOCKHASH and "
       "an sk_skb stream verdict redirects every skb to the other socket's egress; user space only "
@@ -191,13 +135,11 @@ void register_bpf_datapaths(DatapathRegistry& reg) {
       "counted miss; the proxy then reads and forwards those bytes itself (counted as user-copied), "
       "never a drop. Fails the run unless BPF redirected >=99% of the received bytes and user space "
       "copied <=1%.",
-      proxy_options(ProxyMode::sockmap),
-      proxy_factory(ProxyMode::sockmap),
-      [] { return first_failure({probe_bpf, probe_sk_skb}); },
-      {"stream"},
-      {},
-      miss_metrics(),
-  });
+      {break_key_option()},
+      [](const std::string& name, const DatapathContext& ctx, const proxy::ProxyConfig& proxy) {
+        return make_egress_redirect_mover(name, sockmap_mover_config(ctx, proxy));
+      },
+      [] { return first_failure({probe_bpf, probe_sk_skb}); }, miss_metrics()));
 }
 
 }  // namespace benchlab::bpf

@@ -23,7 +23,7 @@
 #include "cgroup_dir.hpp"
 #include "internal.hpp"
 #include "sockmap_msg.skel.h"
-#include "sockmap_skb.skel.h"
+#include "sockmap_skb_pass.skel.h"
 
 namespace benchlab::bpf {
 
@@ -49,24 +49,16 @@ struct LoadedObject {
   bpf_attach_type verdict_attach{};
 };
 
-[[noreturn]] void throw_load_error(const char* who, const char* step, int err) {
-  if (err < 0) err = -err;
-  // EPERM is a missing privilege; EACCES from a load is the verifier saying no, which is a bug
-  // in our program (or a kernel that lacks something the probes did not check), not a skip.
-  if (err == EPERM)
-    throw UnsupportedError(fmt::format("{}: {} failed: {}; needs root (CAP_BPF, CAP_NET_ADMIN)", who,
-                                       step, errno_text(err)));
-  throw RunError(fmt::format("{}: {} failed: {} (rerun with --verbose for libbpf's log)", who, step,
-                             errno_text(err)));
-}
-
 template <class Skel>
 LoadedObject load(const char* who, Skel* (*open)(const bpf_object_open_opts*), int (*load_fn)(Skel*),
                   void (*destroy)(Skel*), const SockhashRedirectConfig& cfg,
                   bpf_program* (*verdict_prog)(Skel*), bpf_attach_type verdict_attach) {
   install_libbpf_log();
   Skel* skel = open(nullptr);
-  if (!skel) throw_load_error(who, "opening the BPF object", errno);
+  if (!skel) {
+    const int e = errno;
+    throw_load_error(who, "opening the BPF object", e);
+  }
   skel->rodata->break_key = cfg.test_break_key;
   int err = bpf_map__set_max_entries(skel->maps.sock_hash, cfg.max_sockets);
   if (!err) err = load_fn(skel);
@@ -109,19 +101,24 @@ SockhashRedirect::SockhashRedirect(const SockhashRedirectConfig& cfg)
                                    cfg, [](sockmap_msg* s) { return s->progs.sockmap_msg_verdict; },
                                    BPF_SK_MSG_VERDICT);
   else
-    st_->obj.o = load<sockmap_skb>(who, sockmap_skb__open_opts, sockmap_skb__load, sockmap_skb__destroy,
-                                   cfg, [](sockmap_skb* s) { return s->progs.sockmap_skb_verdict; },
-                                   BPF_SK_SKB_STREAM_VERDICT);
+    st_->obj.o = load<sockmap_skb_pass>(who, sockmap_skb_pass__open_opts, sockmap_skb_pass__load,
+                                        sockmap_skb_pass__destroy, cfg,
+                                        [](sockmap_skb_pass* s) { return s->progs.sockmap_skb_pass_verdict; },
+                                        BPF_SK_SKB_STREAM_VERDICT);
   const LoadedObject& o = st_->obj.o;
 
   st_->cgroup = std::make_unique<CgroupDir>(cg_path);
 
   int prog_fd = bpf_program__fd(o.verdict), map_fd = bpf_map__fd(o.sock_hash);
-  if (!st_->verdict.attach(prog_fd, map_fd, o.verdict_attach))
-    throw_load_error(who, "attaching the verdict program to the sockhash", errno);
+  if (!st_->verdict.attach(prog_fd, map_fd, o.verdict_attach)) {
+    const int e = errno;
+    throw_load_error(who, "attaching the verdict program to the sockhash", e);
+  }
 
-  if (!st_->sockops.attach(o.sockops, st_->cgroup->fd()))
-    throw_load_error(who, ("attaching sockops to " + cg_path).c_str(), errno);
+  if (!st_->sockops.attach(o.sockops, st_->cgroup->fd())) {
+    const int e = errno;
+    throw_load_error(who, "attaching sockops to " + cg_path, e);
+  }
 }
 
 SockhashRedirect::~SockhashRedirect() = default;
@@ -237,11 +234,6 @@ std::string to_string(const bl_sock_key& k) {
 
 namespace {
 
-uint64_t get(const Counters& c, const std::string& k) {
-  auto it = c.find(k);
-  return it == c.end() ? 0 : it->second;
-}
-
 std::string pct(double share) { return fmt::format("{:.2f}%", share * 100.0); }
 
 }  // namespace
@@ -261,9 +253,9 @@ Engagement evaluate_sockmap_engagement(SockmapMode mode, const WindowCounters& d
   // A stream workload's payload check moves its own bytes through the datapath after the load.
   if (whole_run)
     if (auto it = r.extra.find("payload_check_bytes"); it != r.extra.end()) received += uint64_t(it->second);
-  uint64_t redirected = get(bytes_from, carried_bytes_key(mode));
+  uint64_t redirected = counter_or_zero(bytes_from, carried_bytes_key(mode));
   const char* verb = mode == SockmapMode::msg ? "redirected" : "delivered through the psock";
-  uint64_t missed = get(bytes_from, "miss_bytes");
+  uint64_t missed = counter_or_zero(bytes_from, "miss_bytes");
 
   if (received == 0) {
     e.ok = false;
@@ -287,7 +279,7 @@ Engagement evaluate_sockmap_engagement(SockmapMode mode, const WindowCounters& d
     return e;
   }
 
-  if (mode == SockmapMode::skb) {
+  if (mode == SockmapMode::skb_pass) {
     e.message = fmt::format("{}: {} {} of received bytes ({} B missed); the payload "
                             "crosses the link by design, so link counters prove nothing here",
                             who, verb, pct(std::min(1.0, coverage)), missed);
@@ -301,7 +293,7 @@ Engagement evaluate_sockmap_engagement(SockmapMode mode, const WindowCounters& d
   // (IPv6 ND/MLD on a fresh veth). Any real share of the payload through TCP would exceed this:
   // one packet per message at least, or per 64 KiB of a stream.
   // The topology lists each interface once (loopback's shared lo included).
-  uint64_t sockets = get(delta.datapath, "inserted");
+  uint64_t sockets = counter_or_zero(delta.datapath, "inserted");
   uint64_t allowed = kLinkSlackPackets + kLinkPacketsPerSocket * sockets;
   if (delta.links.empty()) {
     e.message = fmt::format("{}: redirected {} of received bytes; no link counters were given, so "

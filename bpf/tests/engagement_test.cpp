@@ -36,13 +36,13 @@ TEST(SockmapEngagement, PassesWhenNearlyAllBytesRedirectedAndLinksQuiet) {
 TEST(SockmapEngagement, WarmupBytesDoNotCount) {
   // Counters cover the window only; comparing with warm-up included would halve the share.
   bl::WindowCounters d{{{"delivered_bytes", 1'000'000}}, {}};
-  auto e = evaluate_sockmap_engagement(SockmapMode::skb, d, received(1'000'000, 1'000'000));
+  auto e = evaluate_sockmap_engagement(SockmapMode::skb_pass, d, received(1'000'000, 1'000'000));
   EXPECT_TRUE(e.ok) << e.message;
 }
 
 TEST(SockmapEngagement, FailsOnLowCoverage) {
   bl::WindowCounters d{{{"delivered_bytes", 900'000}}, {}};
-  auto e = evaluate_sockmap_engagement(SockmapMode::skb, d, received(0, 1'000'000));
+  auto e = evaluate_sockmap_engagement(SockmapMode::skb_pass, d, received(0, 1'000'000));
   EXPECT_FALSE(e.ok);
   EXPECT_NE(e.message.find("90.00%"), std::string::npos) << e.message;
 }
@@ -79,7 +79,7 @@ TEST(SockmapEngagement, MsgAllowsSetupTeardownPerInsertedSocket) {
 
 TEST(SockmapEngagement, SkbIgnoresLinkCounters) {
   bl::WindowCounters d{{{"delivered_bytes", 1'000'000}}, {rx("client", "lo", 100000)}};
-  auto e = evaluate_sockmap_engagement(SockmapMode::skb, d, received(0, 1'000'000));
+  auto e = evaluate_sockmap_engagement(SockmapMode::skb_pass, d, received(0, 1'000'000));
   EXPECT_TRUE(e.ok) << e.message;
 }
 

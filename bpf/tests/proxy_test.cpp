@@ -1,5 +1,5 @@
 // proxy-copy, proxy-splice and proxy-sockmap on a real kernel, over the netns module's loopback
-// and veth topologies. A greeting echo server (it speaks first, like tcp_rr's hello) and a client
+// and veth topologies: the proxy skeleton (harness/proxy) with each mover. A greeting echo server (it speaks first, like tcp_rr's hello) and a client
 // that opens several connections to client_target() and streams a position-dependent pattern
 // through the proxy; both ends check every byte.
 #include <arpa/inet.h>
@@ -22,17 +22,18 @@
 #include <nlohmann/json.hpp>
 
 #include "benchlab/bpf/register.hpp"
-#include "benchlab/bpf/libbpf_log.hpp"
-#include "benchlab/bpf/probes.hpp"
-#include "benchlab/core/system_paths.hpp"
-#include "benchlab/bpf/tcp_proxy.hpp"
+#include "benchlab/bpf/sockmap_movers.hpp"
 #include "benchlab/core/child.hpp"
 #include "benchlab/core/error.hpp"
 #include "benchlab/netns/topology.hpp"
+#include "benchlab/proxy/register.hpp"
+#include "benchlab/proxy/tcp_proxy.hpp"
+#include "benchlab/proxy/user_space_movers.hpp"
 #include "test_util.hpp"
 
 namespace bl = benchlab;
 namespace blb = benchlab::bpf;
+namespace blp = benchlab::proxy;
 namespace nn = benchlab::netns;
 
 namespace {
@@ -195,7 +196,7 @@ struct Transfer {
   uint64_t server_got = 0, client_got = 0, echoed = 0, errors = 0;
 };
 
-Transfer transfer(const benchlab::Topology& topo, const blb::TcpProxy& dp, bool await_greeting = false) {
+Transfer transfer(const benchlab::Topology& topo, const blp::TcpProxy& dp, bool await_greeting = false) {
   auto deadline = bl::Clock::now() + std::chrono::seconds(30);
   const benchlab::Endpoint& server_ep = topo.server();
   bl::ChildProcess server = bl::ChildProcess::spawn({
@@ -223,16 +224,39 @@ bl::WorkloadResult result_of(const Transfer& t) {
 }
 
 enum class Topo { loopback, veth };
+// The movers under test: user-space copy, splice through a pipe, sockmap egress redirect.
+enum class Mover { copy, splice, sockmap };
 
 struct Param {
-  blb::ProxyMode mode;
+  Mover mover;
   Topo topo;
 };
 
 std::string param_name(const ::testing::TestParamInfo<Param>& i) {
-  std::string m = blb::proxy_name(i.param.mode);
-  m = m.substr(m.find('-') + 1);
-  return m + (i.param.topo == Topo::loopback ? "_loopback" : "_veth");
+  const char* m = i.param.mover == Mover::copy ? "copy" : i.param.mover == Mover::splice ? "splice" : "sockmap";
+  return std::string(m) + (i.param.topo == Topo::loopback ? "_loopback" : "_veth");
+}
+
+// What a test turns on besides the defaults.
+struct Knobs {
+  bool test_bypass = false;
+  bool test_break_key = false;
+  int test_gate_delay_ms = 0;
+};
+
+std::unique_ptr<blp::TcpProxy> make_proxy(Mover m, const benchlab::Endpoint& server, const Knobs& k) {
+  blp::ProxyConfig cfg;
+  cfg.test_bypass = k.test_bypass;
+  std::unique_ptr<blp::Mover> mover;
+  if (m == Mover::copy) mover = blp::make_copy_mover("proxy-copy", 65536);
+  if (m == Mover::splice) mover = blp::make_splice_mover("proxy-splice", 65536);
+  if (m == Mover::sockmap) {
+    blb::SockmapMoverConfig s;
+    s.test_break_key = k.test_break_key;
+    s.test_gate_delay_ms = k.test_gate_delay_ms;
+    mover = blb::make_egress_redirect_mover("proxy-sockmap", s);
+  }
+  return std::make_unique<blp::TcpProxy>(server, cfg, std::move(mover));
 }
 
 class ProxyTest : public ::testing::TestWithParam<Param> {
@@ -242,23 +266,19 @@ class ProxyTest : public ::testing::TestWithParam<Param> {
     o.run_id = std::string("px") + tag + std::to_string(getpid() % 100000);
     return GetParam().topo == Topo::loopback ? nn::make_loopback(o) : nn::make_veth(o);
   }
-  blb::TcpProxyConfig config() const {
-    blb::TcpProxyConfig c;
-    c.mode = GetParam().mode;
-    return c;
-  }
+  bool sockmap() const { return GetParam().mover == Mover::sockmap; }
   struct Outcome {
     Transfer t;
     bl::Counters delta;
     bl::Engagement e;
   };
-  Outcome run_once(const benchlab::Topology& topo, const blb::TcpProxyConfig& cfg, bool await_greeting = false) {
-    blb::TcpProxy dp(topo.server(), cfg);
-    auto before = dp.read_counters();
+  Outcome run_once(const benchlab::Topology& topo, const Knobs& knobs = {}, bool await_greeting = false) {
+    auto dp = make_proxy(GetParam().mover, topo.server(), knobs);
+    auto before = dp->read_counters();
     Outcome o;
-    o.t = transfer(topo, dp, await_greeting);
-    o.delta = minus(dp.read_counters(), before);
-    o.e = dp.check_engagement({o.delta, {}}, result_of(o.t));
+    o.t = transfer(topo, *dp, await_greeting);
+    o.delta = minus(dp->read_counters(), before);
+    o.e = dp->check_engagement({o.delta, {}}, result_of(o.t));
     return o;
   }
 };
@@ -266,7 +286,7 @@ class ProxyTest : public ::testing::TestWithParam<Param> {
 TEST_P(ProxyTest, CarriesBothDirectionsIntactAndPassesEngagement) {
   REQUIRE_ROOT();
   auto topo = make_topo("a");
-  auto o = run_once(*topo, config());
+  auto o = run_once(*topo);
   std::printf("  %s\n  %s\n", o.e.message.c_str(), dump(o.delta).c_str());
   EXPECT_EQ(o.t.server_got, kConns * kBytes);
   EXPECT_EQ(o.t.echoed, kConns * kBytes);
@@ -274,7 +294,7 @@ TEST_P(ProxyTest, CarriesBothDirectionsIntactAndPassesEngagement) {
   EXPECT_EQ(o.t.errors, 0u);
   EXPECT_EQ(o.delta["connections"], uint64_t(kConns)) << dump(o.delta);
   EXPECT_EQ(o.delta["connect_errors"], 0u);
-  if (GetParam().mode == blb::ProxyMode::sockmap) {
+  if (sockmap()) {
     EXPECT_GE(o.delta["redirected_bytes"], 2 * kConns * kBytes) << dump(o.delta);
     EXPECT_GT(o.delta["redirected_skbs"], 0u);
     EXPECT_EQ(o.delta["misses"], 0u) << dump(o.delta);
@@ -285,7 +305,7 @@ TEST_P(ProxyTest, CarriesBothDirectionsIntactAndPassesEngagement) {
     EXPECT_EQ(o.delta["c2s_bytes"], kConns * kBytes) << dump(o.delta);
     EXPECT_EQ(o.delta["s2c_bytes"], kConns * (kBytes + 1)) << dump(o.delta);
     EXPECT_EQ(o.delta["user_copied_bytes"],
-              GetParam().mode == blb::ProxyMode::copy ? o.delta["forwarded_bytes"] : 0u);
+              GetParam().mover == Mover::copy ? o.delta["forwarded_bytes"] : 0u);
   }
   EXPECT_TRUE(o.e.checked);
   EXPECT_TRUE(o.e.ok) << o.e.message;
@@ -294,17 +314,17 @@ TEST_P(ProxyTest, CarriesBothDirectionsIntactAndPassesEngagement) {
 TEST_P(ProxyTest, BrokenKnobStillDeliversButFailsEngagement) {
   REQUIRE_ROOT();
   auto topo = make_topo("b");
-  auto cfg = config();
+  Knobs knobs;
   // sockmap: every verdict misses, the user-space fallback carries the bytes (miss policy:
   // never a drop). copy/splice: the client goes straight to the server.
-  if (cfg.mode == blb::ProxyMode::sockmap) cfg.test_break_key = true;
-  else cfg.test_bypass = true;
-  auto o = run_once(*topo, cfg);
+  if (sockmap()) knobs.test_break_key = true;
+  else knobs.test_bypass = true;
+  auto o = run_once(*topo, knobs);
   std::printf("  %s\n", o.e.message.c_str());
   EXPECT_EQ(o.t.server_got, kConns * kBytes);
   EXPECT_EQ(o.t.client_got, kConns * (kBytes + 1));
   EXPECT_EQ(o.t.errors, 0u);
-  if (cfg.mode == blb::ProxyMode::sockmap) {
+  if (sockmap()) {
     EXPECT_EQ(o.delta["redirected_bytes"], 0u) << dump(o.delta);
     EXPECT_GE(o.delta["miss_bytes"], 2 * kConns * kBytes) << dump(o.delta);
     EXPECT_EQ(o.delta["user_copied_bytes"], kConns * (2 * kBytes + 1)) << dump(o.delta);
@@ -320,11 +340,11 @@ TEST_P(ProxyTest, BrokenKnobStillDeliversButFailsEngagement) {
 // request/response exchange if nothing woke the verdict; BPF must carry them, in order.
 TEST_P(ProxyTest, BytesQueuedBeforeGatingAreCarriedByBpf) {
   REQUIRE_ROOT();
-  if (GetParam().mode != blb::ProxyMode::sockmap) GTEST_SKIP() << "sockmap only";
+  if (!sockmap()) GTEST_SKIP() << "sockmap only";
   auto topo = make_topo("d");
-  auto cfg = config();
-  cfg.test_gate_delay_ms = 100;
-  auto o = run_once(*topo, cfg, /*await_greeting=*/true);
+  Knobs knobs;
+  knobs.test_gate_delay_ms = 100;
+  auto o = run_once(*topo, knobs, /*await_greeting=*/true);
   std::printf("  %s\n", o.e.message.c_str());
   EXPECT_EQ(o.t.server_got, kConns * kBytes);
   EXPECT_EQ(o.t.client_got, kConns * (kBytes + 1));
@@ -340,13 +360,13 @@ TEST_P(ProxyTest, TeardownLeavesNothingBehind) {
   auto topo = make_topo("c");
   std::vector<int> pids;
   {
-    blb::TcpProxy dp(topo->server(), config());
-    transfer(*topo, dp);
-    pids = dp.proxy_pids();
+    auto dp = make_proxy(GetParam().mover, topo->server(), {});
+    transfer(*topo, *dp);
+    pids = dp->proxy_pids();
     ASSERT_EQ(pids.size(), 1u);
     EXPECT_EQ(::kill(pids[0], 0), 0);
-    if (GetParam().mode == blb::ProxyMode::sockmap) {
-      EXPECT_NE(output_of("bpftool prog show").find("splice_proxy_ve"), std::string::npos);
+    if (sockmap()) {
+      EXPECT_NE(output_of("bpftool prog show").find("egress_redirect"), std::string::npos);
     }
   }
   for (int pid : pids) {
@@ -359,7 +379,7 @@ TEST_P(ProxyTest, TeardownLeavesNothingBehind) {
   // Psocks drop their program references from an RCU work item after the sockets close.
   bool gone = false;
   for (int i = 0; i < 100 && !gone; ++i) {
-    gone = output_of("bpftool prog show").find("splice_proxy_ve") == std::string::npos;
+    gone = output_of("bpftool prog show").find("egress_redirect") == std::string::npos;
     if (!gone) usleep(20000);
   }
   EXPECT_TRUE(gone) << "verdict program still loaded 2 s after teardown";
@@ -367,13 +387,14 @@ TEST_P(ProxyTest, TeardownLeavesNothingBehind) {
 
 INSTANTIATE_TEST_SUITE_P(
     Proxies, ProxyTest,
-    ::testing::Values(Param{blb::ProxyMode::copy, Topo::loopback}, Param{blb::ProxyMode::copy, Topo::veth},
-                      Param{blb::ProxyMode::splice, Topo::loopback}, Param{blb::ProxyMode::splice, Topo::veth},
-                      Param{blb::ProxyMode::sockmap, Topo::loopback}, Param{blb::ProxyMode::sockmap, Topo::veth}),
+    ::testing::Values(Param{Mover::copy, Topo::loopback}, Param{Mover::copy, Topo::veth},
+                      Param{Mover::splice, Topo::loopback}, Param{Mover::splice, Topo::veth},
+                      Param{Mover::sockmap, Topo::loopback}, Param{Mover::sockmap, Topo::veth}),
     param_name);
 
 TEST(ProxyRegistry, EntriesDeclareOptionsAndProbe) {
   bl::DatapathRegistry reg;
+  blp::register_proxy_datapaths(reg);
   blb::register_bpf_datapaths(reg);
   for (const char* name : {"proxy-copy", "proxy-splice", "proxy-sockmap", "sockmap-skb"}) {
     const auto* e = reg.find(name);

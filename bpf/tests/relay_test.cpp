@@ -1,6 +1,6 @@
-// sockmap-skb (TcpProxy in relay mode) on a real kernel: the client talks to the relay, the
-// relay's verdict redirects every skb into the ingress queue of the workload socket at the far
-// end. A ping-pong of position-dependent messages (each end checks every byte) between two
+// sockmap-skb (the proxy skeleton with the sockmap ingress relay mover) on a real kernel: the
+// client talks to the relay, the relay's verdict redirects every skb into the ingress queue of
+// the workload socket at the far end. A ping-pong of position-dependent messages (each end checks every byte) between two
 // processes in the datapath's cgroup that pass its readiness barrier, as workloads do.
 #include <netinet/in.h>
 #include <poll.h>
@@ -18,14 +18,16 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "benchlab/bpf/tcp_proxy.hpp"
+#include "benchlab/bpf/sockmap_movers.hpp"
 #include "benchlab/core/child.hpp"
 #include "benchlab/core/error.hpp"
 #include "benchlab/netns/topology.hpp"
+#include "benchlab/proxy/tcp_proxy.hpp"
 #include "test_util.hpp"
 
 namespace bl = benchlab;
 namespace blb = benchlab::bpf;
+namespace blp = benchlab::proxy;
 namespace nn = benchlab::netns;
 
 namespace {
@@ -69,7 +71,7 @@ struct Outcome {
 // Server answers kRounds requests; client sends them and checks each answer. Both call the
 // datapath's barrier on their connected socket first. `in_cgroup` false leaves both outside the
 // datapath's cgroup (sockops never sees them).
-Outcome ping_pong(const benchlab::Topology& topo, const blb::TcpProxy& dp, bool in_cgroup = true,
+Outcome ping_pong(const benchlab::Topology& topo, const blp::TcpProxy& dp, bool in_cgroup = true,
                   bool dual_stack_server = false) {
   auto deadline = bl::Clock::now() + std::chrono::seconds(30);
   const benchlab::Endpoint& ep = topo.server();
@@ -149,11 +151,17 @@ bl::WorkloadResult result_of(const Outcome& o) {
 
 std::string id(const char* tag) { return std::string("rl") + tag + std::to_string(getpid() % 100000); }
 
-blb::TcpProxyConfig relay_config(const std::string& run_id) {
-  blb::TcpProxyConfig c;
-  c.mode = blb::ProxyMode::relay;
+blb::SockmapMoverConfig relay_config(const std::string& run_id) {
+  blb::SockmapMoverConfig c;
   c.run_id = run_id;
   return c;
+}
+
+// sockmap-skb as its registry row builds it: the proxy skeleton around the ingress relay mover.
+std::unique_ptr<blp::TcpProxy> relay(const benchlab::Endpoint& server, const blb::SockmapMoverConfig& cfg) {
+  blp::ProxyConfig pc;
+  pc.ready_timeout = cfg.ready_timeout;
+  return std::make_unique<blp::TcpProxy>(server, pc, blb::make_ingress_relay_mover("sockmap-skb", cfg));
 }
 
 class RelayTest : public ::testing::TestWithParam<benchlab::Family> {};
@@ -163,7 +171,8 @@ TEST_P(RelayTest, RedirectsIntoThePeersIngressBothWays) {
   auto topo = GetParam() == benchlab::Family::ipv4
                   ? nn::make_loopback({.family = benchlab::Family::ipv4, .mtu = 1500, .run_id = id("a")})
                   : nn::make_veth({.family = benchlab::Family::ipv6, .mtu = 1500, .run_id = id("b")});
-  blb::TcpProxy dp(topo->server(), relay_config(id("ra")));
+  auto owned = relay(topo->server(), relay_config(id("ra")));
+  blp::TcpProxy& dp = *owned;
   EXPECT_EQ(dp.name(), "sockmap-skb");
   auto before = dp.read_counters();
   Outcome o = ping_pong(*topo, dp);
@@ -190,7 +199,8 @@ INSTANTIATE_TEST_SUITE_P(Families, RelayTest, ::testing::Values(benchlab::Family
 TEST(Relay, V4MappedServerSocketIsRedirected) {
   REQUIRE_ROOT();
   auto topo = nn::make_loopback({.family = benchlab::Family::ipv4, .mtu = 1500, .run_id = id("m")});
-  blb::TcpProxy dp(topo->server(), relay_config(id("rm")));
+  auto owned = relay(topo->server(), relay_config(id("rm")));
+  blp::TcpProxy& dp = *owned;
   Outcome o = ping_pong(*topo, dp, /*in_cgroup=*/true, /*dual_stack_server=*/true);
   auto d = dp.read_counters();
   auto e = dp.check_engagement({d, {}}, result_of(o));
@@ -207,7 +217,8 @@ TEST(Relay, BrokenKeyStillDeliversButFailsEngagement) {
   auto topo = nn::make_loopback({.family = benchlab::Family::ipv4, .mtu = 1500, .run_id = id("c")});
   auto cfg = relay_config(id("rc"));
   cfg.test_break_key = true;
-  blb::TcpProxy dp(topo->server(), cfg);
+  auto owned = relay(topo->server(), cfg);
+  blp::TcpProxy& dp = *owned;
   Outcome o = ping_pong(*topo, dp);
   auto d = dp.read_counters();
   auto e = dp.check_engagement({d, {}}, result_of(o));
@@ -226,7 +237,8 @@ TEST(Relay, MemoryGuardStopsRedirectsAndFailsTheRun) {
   auto topo = nn::make_loopback({.family = benchlab::Family::ipv4, .mtu = 1500, .run_id = id("g")});
   auto cfg = relay_config(id("rg"));
   cfg.memory_floor = 1.0;
-  blb::TcpProxy dp(topo->server(), cfg);
+  auto owned = relay(topo->server(), cfg);
+  blp::TcpProxy& dp = *owned;
   Outcome o = ping_pong(*topo, dp);
   auto d = dp.read_counters();
   auto e = dp.check_engagement({d, {}}, result_of(o));
@@ -244,7 +256,8 @@ TEST(Relay, SocketsOutsideTheCgroupFailTheBarrierClearly) {
   auto topo = nn::make_loopback({.family = benchlab::Family::ipv4, .mtu = 1500, .run_id = id("d")});
   auto cfg = relay_config(id("rd"));
   cfg.ready_timeout = std::chrono::milliseconds(300);
-  blb::TcpProxy dp(topo->server(), cfg);
+  auto owned = relay(topo->server(), cfg);
+  blp::TcpProxy& dp = *owned;
   try {
     ping_pong(*topo, dp, /*in_cgroup=*/false);
     ADD_FAILURE() << "the barrier let sockets outside the cgroup through";
@@ -260,7 +273,8 @@ TEST(Relay, TeardownLeavesNoCgroupAttachmentOrProgram) {
   auto topo = nn::make_loopback({.family = benchlab::Family::ipv4, .mtu = 1500, .run_id = id("e")});
   std::string cg;
   {
-    blb::TcpProxy dp(topo->server(), relay_config(id("re")));
+    auto owned = relay(topo->server(), relay_config(id("re")));
+    blp::TcpProxy& dp = *owned;
     cg = dp.workload_cgroup();
     ASSERT_FALSE(cg.empty());
     EXPECT_TRUE(std::filesystem::exists(cg));

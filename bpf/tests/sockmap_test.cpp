@@ -1,6 +1,6 @@
-// sockmap-msg and sockmap-skb on a real kernel: a scratch namespace (bl-scratch-bpf, addresses
-// 198.18.0.1 and 2001:2::1 on its lo), a server and a client process that join the datapath's
-// cgroup like workload children do, and bounded transfers in both directions.
+// sockmap-msg and sockmap-skb-pass on a real kernel: a scratch namespace (bl-scratch-bpf,
+// addresses 198.18.0.1 and 2001:2::1 on its lo), a server and a client process that join the
+// datapath's cgroup like workload children do, and bounded transfers in both directions.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -440,8 +440,8 @@ TEST_P(SockmapTest, VethTopologyEngagesAndLinkStaysQuiet) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, SockmapTest,
-                         ::testing::Values(blb::SockmapMode::msg, blb::SockmapMode::skb),
-                         [](const auto& i) { return i.param == blb::SockmapMode::msg ? "msg" : "skb"; });
+                         ::testing::Values(blb::SockmapMode::msg, blb::SockmapMode::skb_pass),
+                         [](const auto& i) { return i.param == blb::SockmapMode::msg ? "msg" : "skb_pass"; });
 
 TEST(SockmapRegistry, EntriesDeclareOptionsAndProbe) {
   bl::DatapathRegistry reg;

@@ -8,6 +8,7 @@
 #include "benchlab/bpf/register.hpp"
 #include "benchlab/netns/topology.hpp"
 #include "benchlab/kernel_datapath.hpp"
+#include "benchlab/proxy/register.hpp"
 #include "benchlab/workloads/tcp.hpp"
 
 namespace benchlab {
@@ -54,6 +55,7 @@ Registries make_builtins() {
   Registries r;
   register_topologies(r.topologies);
   register_kernel_datapath(r.datapaths);
+  proxy::register_proxy_datapaths(r.datapaths);
   bpf::register_bpf_datapaths(r.datapaths);
   workloads::register_tcp_stream(r.workloads);
   workloads::register_tcp_rr(r.workloads);

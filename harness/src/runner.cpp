@@ -220,7 +220,12 @@ reports::Report run_scenario(const ScenarioSpec& spec, const Registries& reg, co
             rec.counters_delta = delta.datapath;
             rec.links_delta = delta.links;
             rec.engagement = datapath->check_engagement(delta, rec.result);
-            if (rec.engagement.checked && !rec.engagement.ok) {
+            // The workload's own failure is the first cause (a timeout also leaves the datapath
+            // nothing to show); its samples stay in the record either way.
+            if (!rec.result.failure.empty()) {
+              rec.status = reports::RunStatus::failed;
+              rec.error = rec.result.failure;
+            } else if (rec.engagement.checked && !rec.engagement.ok) {
               rec.status = reports::RunStatus::failed;
               rec.error = dp + " engagement check failed: " + rec.engagement.message;
             } else if (rec.result.payload_errors > 0) {

@@ -8,7 +8,9 @@
 // moves. The client writes with blocking sockets, one message per flow in turn; the server
 // drains whichever connection is readable, so neither can stall the other. A flow is complete
 // when its last byte is checked; the server then closes, and the client, which never half-closes,
-// waits for that close.
+// waits for that close. Both ends run on the socket-workload scaffold (socket_pair.hpp); a flow
+// that ends short, sends more, breaks or does not finish in time is the check's failure, with
+// the counts the server had.
 #include "benchlab/workloads/stream_check.hpp"
 
 #include <endian.h>
@@ -30,6 +32,7 @@
 #include "benchlab/core/child.hpp"
 #include "benchlab/core/error.hpp"
 #include "benchlab/core/topology.hpp"
+#include "benchlab/workloads/socket_pair.hpp"
 #include "benchlab/workloads/tcp_common.hpp"
 
 namespace benchlab::workloads {
@@ -38,10 +41,6 @@ namespace {
 using json = nlohmann::json;
 
 [[noreturn]] void fail(const std::string& what, int err) { throw RunError(what + ": " + std::strerror(err)); }
-
-Clock::time_point after_s(double s) {
-  return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
-}
 
 void set_blocking_with_timeout(int fd, double seconds) {
   int fl = ::fcntl(fd, F_GETFL);
@@ -83,56 +82,61 @@ json server_body(ChildChannel& ch, const SockAddr& at, const Datapath& dp, uint3
   std::vector<pollfd> pfds(flows);
   uint64_t bytes = 0, bad = 0;
   std::string first;
-  size_t open = flows;
-  while (open) {
+  auto differed = [&] { return bad ? fmt::format(" ({} reads differed, the first at {})", bad, first) : std::string(); };
+  // One read from flow i: checks its bytes; returns why the check failed, or "".
+  auto take = [&](size_t i) -> std::string {
+    Incoming& c = conns[i];
+    ssize_t r = ::recv(c.fd.get(), buf.data(), buf.size(), 0);
+    if (r < 0 && (errno == EAGAIN || errno == EINTR)) return {};
+    if (r < 0) return fmt::format("payload check: flow {}: recv: {}{}", i, std::strerror(errno), differed());
+    if (r == 0)
+      return fmt::format("payload check: flow {} ended after {} of {} bytes{}", i,
+                         c.got < kSeedBytes ? 0 : c.got - kSeedBytes, per_flow, differed());
+    if (c.got + uint64_t(r) > want) return fmt::format("payload check: flow {} sent more than its {} bytes", i, per_flow);
+    size_t k = 0;
+    for (; k < size_t(r) && c.got < kSeedBytes; ++k, ++c.got) c.head[c.got] = buf[k];
+    if (c.got == kSeedBytes && k > 0) {
+      uint64_t le;
+      std::memcpy(&le, c.head, sizeof le);
+      c.seed = le64toh(le);
+    }
+    if (k < size_t(r)) {
+      const uint64_t off = c.got - kSeedBytes;
+      const size_t len = size_t(r) - k;
+      stream_fill(c.seed, off, expect.data(), len);
+      if (std::memcmp(expect.data(), buf.data() + k, len) != 0) {
+        ++bad;
+        if (first.empty()) {
+          size_t at = 0;
+          while (at < len && expect[at] == buf[k + at]) ++at;
+          first = fmt::format("flow {} byte {}", i, off + at);
+        }
+      }
+      c.got += len;
+      bytes += len;
+    }
+    if (c.got == want) c.done = true;   // complete: the client waits for our close, not we for its FIN
+    return {};
+  };
+  std::string failure;
+  for (size_t open = flows; open && failure.empty();) {
     for (size_t i = 0; i < flows; ++i) pfds[i] = {conns[i].done ? -1 : conns[i].fd.get(), POLLIN, 0};
     double left = deadline_s - mono_now_s();
-    if (left <= 0)
-      throw RunError(fmt::format("payload check: timed out with {} of {} flows unfinished{}", open, flows,
-                                 bad ? fmt::format(" ({} reads differed, the first at {})", bad, first) : ""));
+    if (left <= 0) {
+      failure = fmt::format("payload check: timed out with {} of {} flows unfinished{}", open, flows, differed());
+      break;
+    }
     int n = ::poll(pfds.data(), pfds.size(), int(std::ceil(left * 1e3)));
     if (n < 0 && errno != EINTR) fail("poll", errno);
-    for (size_t i = 0; n > 0 && i < flows; ++i) {
+    for (size_t i = 0; n > 0 && i < flows && failure.empty(); ++i) {
       if (!pfds[i].revents) continue;
-      Incoming& c = conns[i];
-      ssize_t r = ::recv(c.fd.get(), buf.data(), buf.size(), 0);
-      if (r < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-      if (r < 0) fail(fmt::format("payload check: flow {}: recv", i), errno);
-      if (r == 0)
-        throw RunError(fmt::format("payload check: flow {} ended after {} of {} bytes{}", i,
-                                   c.got < kSeedBytes ? 0 : c.got - kSeedBytes, per_flow,
-                                   bad ? fmt::format(" ({} reads differed, the first at {})", bad, first) : ""));
-      if (c.got + uint64_t(r) > want)
-        throw RunError(fmt::format("payload check: flow {} sent more than its {} bytes", i, per_flow));
-      size_t k = 0;
-      for (; k < size_t(r) && c.got < kSeedBytes; ++k, ++c.got) c.head[c.got] = buf[k];
-      if (c.got == kSeedBytes && k > 0) {
-        uint64_t le;
-        std::memcpy(&le, c.head, sizeof le);
-        c.seed = le64toh(le);
-      }
-      if (k < size_t(r)) {
-        const uint64_t off = c.got - kSeedBytes;
-        const size_t len = size_t(r) - k;
-        stream_fill(c.seed, off, expect.data(), len);
-        if (std::memcmp(expect.data(), buf.data() + k, len) != 0) {
-          ++bad;
-          if (first.empty()) {
-            size_t at = 0;
-            while (at < len && expect[at] == buf[k + at]) ++at;
-            first = fmt::format("flow {} byte {}", i, off + at);
-          }
-        }
-        c.got += len;
-        bytes += len;
-      }
-      if (c.got == want) {   // complete: the client waits for our close, not we for its FIN
-        c.done = true;
-        --open;
-      }
+      failure = take(i);
+      if (conns[i].done) --open;
     }
   }
-  return json{{"bytes", bytes}, {"bad_reads", bad}, {"first_mismatch", first}};
+  json out{{"bytes", bytes}, {"bad_reads", bad}, {"first_mismatch", first}};
+  if (!failure.empty()) out["failure"] = failure;
+  return out;
 }
 
 json client_body(ChildChannel& ch, const SockAddr& to, const Datapath& dp, uint32_t flows, uint64_t per_flow,
@@ -215,33 +219,31 @@ StreamCheckResult run_stream_check(const WorkloadContext& ctx, uint16_t port, ui
   const Datapath& dp = ctx.datapath;
   const double t0 = mono_now_s(), deadline = t0 + timeout_s;
   const SockAddr at = make_sockaddr(ctx.topo.server().addr, port);
-  ChildProcess server = ChildProcess::spawn({
-      .role = "payload-check server",
-      .ns = ctx.topo.server().ns,
-      .cgroup = dp.workload_cgroup(),
-      .cpu = ctx.cpus.of("server"),
-      .body = [&](ChildChannel& ch) { return server_body(ch, at, dp, flows, bytes_per_flow, msg, deadline); },
-  });
-  server.await_ready(after_s(timeout_s));
-  const ConnectTarget target = dp.client_target(ctx.topo.server(), port);
-  const SockAddr to = make_sockaddr(target.addr, target.port);
-  ChildProcess client = ChildProcess::spawn({
-      .role = "payload-check client",
-      .ns = ctx.topo.client().ns,
-      .cgroup = dp.workload_cgroup(),
-      .cpu = ctx.cpus.of("client"),
+  const SocketPairOutcome o = run_socket_pair(ctx, {
+      .workload = "",
+      .server_role = "payload-check server",
+      .client_role = "payload-check client",
+      .port = port,
+      .server_ready_s = timeout_s,
+      .client_ready_s = timeout_s + 1,
+      .server = [&](ChildChannel& ch) { return server_body(ch, at, dp, flows, bytes_per_flow, msg, deadline); },
       // A second later than the server's: when bytes go missing the server's timeout, which
       // names what it got, comes first.
-      .body = [&](ChildChannel& ch) { return client_body(ch, to, dp, flows, bytes_per_flow, msg, deadline + 1); },
+      .client =
+          [&](ChildChannel& ch, const ConnectTarget& target) {
+            return client_body(ch, make_sockaddr(target.addr, target.port), dp, flows, bytes_per_flow, msg,
+                               deadline + 1);
+          },
+      .finish_s = timeout_s + 2,
   });
-  client.await_ready(after_s(timeout_s + 1));
-  const auto end = after_s(std::max(0.0, deadline - mono_now_s()) + 2);
-  json rx = server.wait(end);
-  client.wait(end);
   StreamCheckResult r;
-  r.bytes = rx.value("bytes", uint64_t(0));
-  r.bad_reads = rx.value("bad_reads", uint64_t(0));
-  r.first_mismatch = rx.value("first_mismatch", "");
+  const json& rx = o.server.result;
+  if (rx.is_object()) {
+    r.bytes = rx.value("bytes", uint64_t(0));
+    r.bad_reads = rx.value("bad_reads", uint64_t(0));
+    r.first_mismatch = rx.value("first_mismatch", "");
+  }
+  r.failure = o.failure("");
   r.seconds = mono_now_s() - t0;
   return r;
 }

@@ -5,24 +5,32 @@
 // transaction's latency. tcp_rr reuses long-lived connections; tcp_crr opens and closes one per
 // transaction. Both ends are single-threaded epoll loops.
 //
-// Timing: the parent waits until both ends are ready (server listening; rr client connected,
-// past the datapath's readiness barrier, greeted by the server), then picks t0 a little in the
-// future and sends the timeline (t0, warm-up end, end) down a control pipe to each child. The
-// client runs until `end`; a transaction counts in the interval and, after the warm-up, in the
-// histogram by the instant its response completes. The server runs until the parent says stop.
+// Timing: the socket-workload scaffold (socket_pair.hpp) waits until both ends are ready (server
+// listening; rr client connected, past the datapath's readiness barrier, greeted by the server),
+// then the parent picks t0 a little in the future and sends the timeline (t0, warm-up end, end)
+// down a control pipe to each child. The client runs until `end`; a transaction counts in the
+// interval and, after the warm-up, in the histogram by the instant its response completes. The
+// server runs until the parent says stop.
+//
+// Failures are data: a client whose connection breaks during the load (the server died, the
+// datapath dropped it, a response never came) returns the samples and latencies it has, up to
+// the failure, with the reason; so does everything else the scaffold collects.
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/epoll.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -33,6 +41,7 @@
 #include "benchlab/core/error.hpp"
 #include "benchlab/core/socket_options.hpp"
 #include "benchlab/core/histogram.hpp"
+#include "benchlab/workloads/socket_pair.hpp"
 #include "benchlab/workloads/tcp.hpp"
 #include "benchlab/workloads/tcp_common.hpp"
 
@@ -46,6 +55,7 @@ constexpr double kClientReadyTimeoutS = 30;   // connects plus the datapath's ba
 constexpr double kConnectTimeoutS = 5;
 constexpr double kStartLeadS = 0.05;          // t0 is this far after both ends are ready
 constexpr double kGraceS = 10;                // past `end`, for results to come back
+constexpr double kStallBoundS = kGraceS / 2;  // past `end`, a blocked one-flow recv() gives up
 constexpr double kServerIdleBoundS = 120;     // a server never told to start gives up
 constexpr uint8_t kHelloByte = 0xB1;          // rr: the server's "this connection is set up"
 constexpr size_t kScratchBytes = 256 * 1024;
@@ -87,9 +97,10 @@ class Intervals {
     while (cur_ + 1 < starts_.size() && t >= starts_[cur_ + 1]) ++cur_;
     return &counts_[cur_];
   }
-  nlohmann::json to_json() const {
+  // The intervals that started before `until` (the instant a run failed: later ones saw nothing).
+  nlohmann::json to_json(uint64_t until = UINT64_MAX) const {
     nlohmann::json a = nlohmann::json::array();
-    for (size_t i = 0; i < starts_.size(); ++i) {
+    for (size_t i = 0; i < starts_.size() && starts_[i] < until; ++i) {
       const uint64_t stop = i + 1 < starts_.size() ? starts_[i + 1] : end_;
       const auto& c = counts_[i];
       a.push_back({{"start_s", double(starts_[i] - t0_) * 1e-9},
@@ -107,6 +118,33 @@ class Intervals {
   std::vector<uint64_t> starts_;
   std::vector<IntervalSample> counts_;
   size_t cur_ = 0;
+};
+
+// Set by SIGALRM from a StallTimer.
+volatile sig_atomic_t g_stalled = 0;
+
+// SIGALRM once at `at_ns` (no SA_RESTART), so a blocking recv() on a connection a stalled datapath
+// holds open returns EINTR instead of waiting for the parent to kill the process (samples and
+// all); disarmed when it goes. Armed once per run, so nothing is added per transaction.
+class StallTimer {
+ public:
+  explicit StallTimer(uint64_t at_ns) {
+    struct sigaction sa{};
+    sa.sa_handler = [](int) { g_stalled = 1; };
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGALRM, &sa, nullptr) != 0) throw RunError(fmt::format("sigaction: {}", std::strerror(errno)));
+    const uint64_t now = mono_now_ns(), left = at_ns > now ? at_ns - now : 1000;
+    itimerval t{};
+    t.it_value.tv_sec = time_t(left / 1'000'000'000u);
+    t.it_value.tv_usec = suseconds_t(left % 1'000'000'000u / 1000 + 1);
+    if (setitimer(ITIMER_REAL, &t, nullptr) != 0) throw RunError(fmt::format("setitimer: {}", std::strerror(errno)));
+  }
+  ~StallTimer() {
+    itimerval off{};
+    setitimer(ITIMER_REAL, &off, nullptr);
+  }
+  StallTimer(const StallTimer&) = delete;
+  StallTimer& operator=(const StallTimer&) = delete;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -144,24 +182,34 @@ class RrClient {
     sleep_until_mono(msg->timeline.t0);
 
     const uint64_t start_ns = mono_now_ns();
-    if (c_.mode == RrMode::rr) {
-      for (auto& f : flows_) {
-        ep_.add(f.fd.get(), EPOLLIN, tag(f));
-        start_transaction(f, mono_now_ns());
+    std::string failure;
+    uint64_t stop_ns = iv.end_ns();
+    try {
+      if (c_.mode == RrMode::rr) {
+        for (auto& f : flows_) {
+          ep_.add(f.fd.get(), EPOLLIN, tag(f));
+          start_transaction(f, mono_now_ns());
+        }
+      } else {
+        for (auto& f : flows_) start_connection(f);
       }
-    } else {
-      for (auto& f : flows_) start_connection(f);
+      if (c_.mode == RrMode::rr && flows_.size() == 1) loop_one_flow(iv.end_ns());
+      else loop(iv.end_ns());
+    } catch (const std::exception& e) {
+      // What was measured up to here is kept, with the reason (failures are data).
+      failure = e.what();
+      stop_ns = std::min(stop_ns, mono_now_ns());
     }
-    if (c_.mode == RrMode::rr && flows_.size() == 1) loop_one_flow(iv.end_ns());
-    else loop(iv.end_ns());
 
     const uint64_t window_start = std::max(start_ns, iv.warm_end_ns());
-    return {{"samples", iv.to_json()},
-            {"latency_ns", hist_.to_json()},
-            {"payload_errors", payload_errors_},
-            {"transactions_total", transactions_total_},
-            {"window_s", iv.end_ns() > window_start ? double(iv.end_ns() - window_start) * 1e-9 : 0.0},
-            {"start_lag_s", double(start_ns - to_ns(msg->timeline.t0)) * 1e-9}};
+    nlohmann::json out = {{"samples", iv.to_json(stop_ns)},
+                          {"latency_ns", hist_.to_json()},
+                          {"payload_errors", payload_errors_},
+                          {"transactions_total", transactions_total_},
+                          {"window_s", stop_ns > window_start ? double(stop_ns - window_start) * 1e-9 : 0.0},
+                          {"start_lag_s", double(start_ns - to_ns(msg->timeline.t0)) * 1e-9}};
+    if (!failure.empty()) out["failure"] = failure;
+    return out;
   }
 
  private:
@@ -217,7 +265,8 @@ class RrClient {
   // as netperf and sockperf do, instead of epoll_wait() + recv() — one system call less per
   // transaction, and no receive timeout (arming a timer on every sleep costs measurably). The
   // client only ever waits for a response the server owes it; a server that dies closes the
-  // connection, and the parent's deadline bounds everything else.
+  // connection. A response that never comes would block recv() until the parent kills this
+  // process, samples and all: one timer, armed once, interrupts it kStallBoundS after the end.
   void loop_one_flow(uint64_t end_ns) {
     Flow& f = flows_[0];
     const int fd = f.fd.get();
@@ -225,6 +274,7 @@ class RrClient {
     int fl = fcntl(fd, F_GETFL);
     if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0)
       throw RunError(fmt::format("flow 0: fcntl: {}", std::strerror(errno)));
+    StallTimer stall(end_ns + to_ns(kStallBoundS));
     block_recv_ = true;
     while (f.fd && mono_now_ns() < end_ns) {
       if (f.want_out) {   // a short write of a large request: wait until it can go on
@@ -304,7 +354,11 @@ class RrClient {
       // Draining (crr): the response is complete; only the server's FIN should follow.
       const size_t want = f.state == Flow::State::draining ? kScratchBytes : c_.response_bytes - f.got;
       ssize_t n = ::recv(f.fd.get(), scratch_.data(), std::min(want, kScratchBytes), block_recv_ ? 0 : MSG_DONTWAIT);
-      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EINTR) {
+        if (block_recv_ && g_stalled)
+          throw RunError(fmt::format("flow {}: no response {:.0f} s after the end of the run", f.index, kStallBoundS));
+        continue;
+      }
       if (n < 0 && errno == EAGAIN) return;
       const uint64_t t = mono_now_ns();
       if (f.state == Flow::State::draining) {
@@ -352,7 +406,7 @@ class RrClient {
 
   const RrConfig& c_;
   const Datapath& dp_;
-  bool block_recv_ = false;   // loop_one_flow: recv() blocks (bounded by SO_RCVTIMEO)
+  bool block_recv_ = false;   // loop_one_flow: recv() blocks (bounded by a StallTimer)
   Epoll ep_;
   std::vector<Flow> flows_;
   std::vector<uint8_t> scratch_, zeros_;
@@ -397,9 +451,7 @@ class RrServer {
           if (!msg || msg->kind == ControlPipe::Kind::stop) {
             stop = true;
           } else {
-            warm_ns_ = to_ns(msg->timeline.warm_end);
-            end_ns_ = to_ns(msg->timeline.end);
-            bound = msg->timeline.end + 3 * kGraceS;
+            take_timeline(msg->timeline, bound);
           }
         } else if (d == kListenTag) {
           accept_all(lfd.get());
@@ -456,10 +508,18 @@ class RrServer {
     if (::poll(&p, 1, int(wait_s * 1e3)) <= 0) return false;
     auto msg = ControlPipe::receive(ctl_fd, mono_now_s() + 1);
     if (!msg || msg->kind == ControlPipe::Kind::stop) return true;
-    warm_ns_ = to_ns(msg->timeline.warm_end);
-    end_ns_ = to_ns(msg->timeline.end);
-    bound = msg->timeline.end + 3 * kGraceS;
+    take_timeline(msg->timeline, bound);
     return false;
+  }
+
+  // The run's timeline: what counts as measured, how long to wait for a stop, and when a
+  // recv() of serve_one still blocked on a connection the client has given up on (a stalled
+  // datapath: no FIN comes either) stops waiting, a second after the client's own bound.
+  void take_timeline(const Timeline& tl, double& bound) {
+    warm_ns_ = to_ns(tl.warm_end);
+    end_ns_ = to_ns(tl.end);
+    bound = tl.end + 3 * kGraceS;
+    stall_.emplace(end_ns_ + to_ns(kStallBoundS + 1));
   }
 
   // n bytes of the current request arrived in scratch_: check them; when the request is whole,
@@ -493,7 +553,11 @@ class RrServer {
     for (;;) {
       if (mono_now_s() > bound) throw RunError("no stop from the parent in time");
       ssize_t n = ::recv(fd, scratch_.data(), std::min<size_t>(c_.request_bytes - c.got, kScratchBytes), 0);
-      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EINTR) {
+        if (!g_stalled) continue;
+        close_conn(c);   // the client has given up on it (and says why)
+        return await_stop(ctl_fd, bound);
+      }
       if (n < 0 && errno == EAGAIN) {
         if (take_control(ctl_fd, 0, bound)) return;
         continue;
@@ -579,14 +643,11 @@ class RrServer {
   std::vector<uint8_t> scratch_, zeros_;
   uint64_t warm_ns_ = UINT64_MAX, end_ns_ = 0;
   uint64_t requests_ = 0, requests_measured_ = 0, connections_ = 0, payload_errors_ = 0;
+  std::optional<StallTimer> stall_;
 };
 
 // ---------------------------------------------------------------------------------------------
 // Parent
-
-Clock::time_point at_mono(double t_s) {
-  return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(t_s - mono_now_s()));
-}
 
 class TcpRrWorkload : public Workload {
  public:
@@ -594,11 +655,35 @@ class TcpRrWorkload : public Workload {
 
   WorkloadResult run(const WorkloadContext& ctx) override {
     const RrConfig c = configure(ctx);
-    try {
-      return run_children(ctx, c);
-    } catch (const RunError& e) {
-      throw RunError(std::string(c.name) + " " + e.what());   // "tcp_rr client: connect ...: ..."
-    }
+    const Datapath& dp = ctx.datapath;
+    // The control pipes exist before the forks, so each child holds its read end.
+    ControlPipe server_ctl, client_ctl;
+    SocketPairSpec spec{
+        .workload = c.name,
+        .port = c.listen_at.port(),
+        .server_ready_s = kServerReadyTimeoutS,
+        .client_ready_s = kClientReadyTimeoutS,
+        .server = [&](ChildChannel& ch) { return RrServer(c, dp).run(server_ctl.read_fd(), ch); },
+        .client =
+            [&](ChildChannel& ch, const ConnectTarget& target) {
+              RrConfig cc = c;
+              cc.connect_to = make_sockaddr(target.addr, c.connect_port ? c.connect_port : target.port);
+              return RrClient(cc, dp).run(client_ctl.read_fd(), ch);
+            },
+        .start =
+            [&] {
+              Timeline tl;
+              tl.t0 = mono_now_s() + kStartLeadS;
+              tl.warm_end = tl.t0 + ctx.warmup_s;
+              tl.end = tl.warm_end + ctx.duration_s;
+              server_ctl.send(ControlPipe::Kind::start, tl);
+              client_ctl.send(ControlPipe::Kind::start, tl);
+              return std::optional<MeasuredWindow>({tl.warm_end, tl.end});
+            },
+        .stop_server = [&] { server_ctl.send(ControlPipe::Kind::stop); },
+        .finish_s = kGraceS,
+    };
+    return make_result(c, run_socket_pair(ctx, spec));
   }
 
  private:
@@ -631,105 +716,51 @@ class TcpRrWorkload : public Workload {
     return c;
   }
 
-  WorkloadResult run_children(const WorkloadContext& ctx, RrConfig c) const {
-    const Datapath& dp = ctx.datapath;
-    const std::string cgroup = dp.workload_cgroup();
-
-    // The server first; its control pipe exists before the fork so the child holds the read end.
-    ControlPipe server_ctl;
-    ChildProcess server = ChildProcess::spawn({
-        .role = "server", .ns = ctx.topo.server().ns, .cgroup = cgroup, .cpu = ctx.cpus.of("server"),
-        .body = [&](ChildChannel& ch) { return RrServer(c, dp).run(server_ctl.read_fd(), ch); },
-    });
-    server.await_ready(at_mono(mono_now_s() + kServerReadyTimeoutS));
-
-    // Asked once the server listens, so a proxy datapath can reach it at once.
-    const ConnectTarget target = dp.client_target(ctx.topo.server(), c.listen_at.port());
-    c.connect_to = make_sockaddr(target.addr, c.connect_port ? c.connect_port : target.port);
-
-    ControlPipe client_ctl;
-    ChildProcess client = ChildProcess::spawn({
-        .role = "client", .ns = ctx.topo.client().ns, .cgroup = cgroup, .cpu = ctx.cpus.of("client"),
-        .body = [&](ChildChannel& ch) { return RrClient(c, dp).run(client_ctl.read_fd(), ch); },
-    });
-    try {
-      client.await_ready(at_mono(mono_now_s() + kClientReadyTimeoutS));
-    } catch (const RunError& e) {
-      throw_with_server_error(e, server, server_ctl, mono_now_s() + 2);
-    }
-
-    Timeline tl;
-    tl.t0 = mono_now_s() + kStartLeadS;
-    tl.warm_end = tl.t0 + ctx.warmup_s;
-    tl.end = tl.warm_end + ctx.duration_s;
-    server_ctl.send(ControlPipe::Kind::start, tl);
-    client_ctl.send(ControlPipe::Kind::start, tl);
-
-    sleep_until_mono(tl.warm_end);
-    if (ctx.hooks.begin) ctx.hooks.begin();
-    sleep_until_mono(tl.end);
-    if (ctx.hooks.end) ctx.hooks.end();
-
-    ProcessCpu client_cpu, server_cpu;
-    nlohmann::json cj;
-    try {
-      cj = client.wait(at_mono(tl.end + kGraceS), &client_cpu);
-    } catch (const RunError& e) {
-      throw_with_server_error(e, server, server_ctl, tl.end + kGraceS);
-    }
-    server_ctl.send(ControlPipe::Kind::stop);
-    const nlohmann::json sj = server.wait(at_mono(std::max(tl.end, mono_now_s()) + kGraceS), &server_cpu);
-    return make_result(c, cj, sj, {client_cpu, server_cpu});
-  }
-
-  // When the client fails, the server often knows why (its barrier threw, it could not bind):
-  // stop it, and name its error too.
-  [[noreturn]] static void throw_with_server_error(const RunError& client_error, ChildProcess& server,
-                                                   ControlPipe& server_ctl, double deadline_s) {
-    try {
-      server_ctl.send(ControlPipe::Kind::stop);
-      server.wait(at_mono(deadline_s));
-    } catch (const RunError& se) {
-      throw RunError(std::string(client_error.what()) + " (" + se.what() + ")");
-    }
-    throw client_error;
-  }
-
-  static WorkloadResult make_result(const RrConfig& c, const nlohmann::json& cj, const nlohmann::json& sj,
-                                    std::vector<ProcessCpu> cpus) {
+  // Whatever came back: the client's samples and latencies (up to a failure), both ends' counts.
+  static WorkloadResult make_result(const RrConfig& c, const SocketPairOutcome& o) {
     WorkloadResult r;
+    r.payload_checked = c.verify;
+    for (const EndResult* e : {&o.client, &o.server})
+      if (!e->cpu.role.empty()) r.processes.push_back(e->cpu);
+    const nlohmann::json& cj = o.client.result;
+    const nlohmann::json& sj = o.server.result;
+    uint64_t client_errors = 0, server_errors = 0;
     try {
-      for (const auto& s : cj.at("samples")) {
-        IntervalSample x;
-        x.start_s = s.at("start_s").get<double>();
-        x.duration_s = s.at("duration_s").get<double>();
-        x.bytes = s.at("bytes").get<uint64_t>();
-        x.messages = s.at("messages").get<uint64_t>();
-        x.transactions = s.at("transactions").get<uint64_t>();
-        x.warmup = s.at("warmup").get<bool>();
-        r.samples.push_back(x);
+      if (cj.is_object()) {
+        for (const auto& s : cj.at("samples")) {
+          IntervalSample x;
+          x.start_s = s.at("start_s").get<double>();
+          x.duration_s = s.at("duration_s").get<double>();
+          x.bytes = s.at("bytes").get<uint64_t>();
+          x.messages = s.at("messages").get<uint64_t>();
+          x.transactions = s.at("transactions").get<uint64_t>();
+          x.warmup = s.at("warmup").get<bool>();
+          r.samples.push_back(x);
+        }
+        r.latency_ns = Histogram::from_json(cj.at("latency_ns"));
+        client_errors = cj.at("payload_errors").get<uint64_t>();
+        r.window_s = cj.at("window_s").get<double>();
+        r.extra["client_transactions_total"] = double(cj.at("transactions_total").get<uint64_t>());
+        r.extra["client_payload_errors"] = double(client_errors);
+        r.extra["client_start_lag_s"] = cj.at("start_lag_s").get<double>();
       }
-      r.latency_ns = Histogram::from_json(cj.at("latency_ns"));
-      const uint64_t client_errors = cj.at("payload_errors").get<uint64_t>();
-      const uint64_t server_errors = sj.at("payload_errors").get<uint64_t>();
-      r.payload_checked = c.verify;
-      r.payload_errors = client_errors + server_errors;
-      r.window_s = cj.at("window_s").get<double>();
-      r.extra = {
-          {"client_transactions_total", double(cj.at("transactions_total").get<uint64_t>())},
-          {"client_payload_errors", double(client_errors)},
-          {"client_start_lag_s", cj.at("start_lag_s").get<double>()},
-          {"server_requests", double(sj.at("requests").get<uint64_t>())},
-          {"server_requests_measured", double(sj.at("requests_measured").get<uint64_t>())},
-          {"server_connections", double(sj.at("connections").get<uint64_t>())},
-          {"server_payload_errors", double(server_errors)},
-          {"request_bytes", double(c.request_bytes)},
-          {"response_bytes", double(c.response_bytes)},
-      };
+      if (sj.is_object()) {
+        server_errors = sj.at("payload_errors").get<uint64_t>();
+        r.extra["server_requests"] = double(sj.at("requests").get<uint64_t>());
+        r.extra["server_requests_measured"] = double(sj.at("requests_measured").get<uint64_t>());
+        r.extra["server_connections"] = double(sj.at("connections").get<uint64_t>());
+        r.extra["server_payload_errors"] = double(server_errors);
+      }
     } catch (const std::exception& e) {
-      throw RunError(std::string("malformed result from a child: ") + e.what());
+      r.failure = fmt::format("{}: malformed result from a child: {}", c.name, e.what());
     }
-    r.processes = std::move(cpus);
+    r.extra["request_bytes"] = double(c.request_bytes);
+    r.extra["response_bytes"] = double(c.response_bytes);
+    r.payload_errors = client_errors + server_errors;
+    if (r.failure.empty()) r.failure = o.failure(c.name);
+    if (r.failure.empty() && r.payload_errors > 0)
+      r.failure = fmt::format("{}: payload check: {} transactions differed from the pattern (client saw {}, "
+                              "server saw {})", c.name, r.payload_errors, client_errors, server_errors);
     return r;
   }
 

@@ -1,9 +1,9 @@
 // tcp_stream: bulk TCP driven by libiperf (iperf3 3.12's C API).
 //
 // libiperf keeps process-global state (i_errno, signal handling, its timer list), so each end
-// runs in its own forked child (ChildProcess), placed in its endpoint's namespace, the
-// datapath's cgroup and its CPU. Throughput is taken at the receiver: the server's own iperf
-// JSON (interval sums and sum_received), never the sender's view.
+// runs in its own forked child, placed in its endpoint's namespace, the datapath's cgroup and its
+// CPU by the socket-workload scaffold (socket_pair.hpp). Throughput is taken at the receiver: the
+// server's own iperf JSON (interval sums and sum_received), never the sender's view.
 //
 // Timing. iperf counts whole seconds (-t), so it runs for warmup_s + duration_s rounded up to a
 // whole second, without its own omit period (-O 0), reporting intervals that divide the
@@ -24,7 +24,12 @@
 // Payload. iperf reads what it receives into a buffer and discards it, so after both ends have
 // reported, the cell's payload check runs: verify_bytes sent again through the same datapath,
 // flows and message size, every byte and every flow's length checked at the receiver
-// (stream_check.hpp). A difference fails the run; extra keeps payload_check_bytes and _s.
+// (stream_check.hpp). extra keeps payload_check_bytes and _s.
+//
+// Failures are data: a payload that differed, a check that could not finish, an end that failed
+// or timed out, a datapath barrier that failed is the result's `failure`, and the samples stay in
+// the result: a receiver whose iperf failed (its peer died) returns the intervals it reported
+// until then. (An end killed at its deadline returns nothing.)
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -62,6 +67,7 @@
 #include "benchlab/core/child.hpp"
 #include "benchlab/core/error.hpp"
 #include "benchlab/core/topology.hpp"
+#include "benchlab/workloads/socket_pair.hpp"
 #include "benchlab/workloads/stream_check.hpp"
 #include "benchlab/workloads/tcp.hpp"
 
@@ -146,7 +152,7 @@ IperfTestPtr new_iperf_test(char role, const StreamParams& p) {
 }
 
 // The iperf error for a failed run: iperf's own message, plus what it said on stderr. (With
-// JSON output the client reports most failures inside the report instead; see parse_report.)
+// JSON output the client reports most failures inside the report instead; see report_of.)
 std::string iperf_failure(const QuietStdio& q) {
   std::string msg = std::string("iperf: ") + iperf_strerror(i_errno);
   std::string tail = q.last_line();
@@ -369,13 +375,39 @@ json trim_report(const json& r) {
   return out;
 }
 
-json parse_report(iperf_test* t) {
+// iperf's report. A run iperf ended with an error (`why`, or an "error" in its report: a peer
+// that went away) keeps the intervals it reported until then, returned with the reason as
+// "failure"; with no interval, the reason is thrown.
+json report_of(iperf_test* t, std::string why = {}) {
   const char* s = iperf_get_test_json_output_string(t);
-  if (!s) throw RunError("iperf produced no JSON report");
-  json r = json::parse(s, nullptr, false);
-  if (r.is_discarded()) throw RunError("iperf produced an unreadable JSON report");
-  if (r.contains("error")) throw RunError("iperf: " + r["error"].get<std::string>());
-  return trim_report(r);
+  json r = s ? json::parse(s, nullptr, false) : json();
+  if (why.empty()) {
+    if (!s) throw RunError("iperf produced no JSON report");
+    if (r.is_discarded()) throw RunError("iperf produced an unreadable JSON report");
+    if (r.contains("error")) why = "iperf: " + r["error"].get<std::string>();
+    if (why.empty()) return trim_report(r);
+  }
+  if (!r.is_object() || r.value("intervals", json::array()).empty()) throw RunError(why);
+  json out = trim_report(r);
+  out["failure"] = why;
+  return out;
+}
+
+// After iperf_run_*() failed: its report tree is left unrendered, so render what it has. Its
+// log file (/dev/null here), where rendering writes, was closed on the way out: reopen it.
+json failed_report(iperf_test* t, const QuietStdio& q) {
+  const std::string why = iperf_failure(q);
+  if (iperf_open_logfile(t) == 0) {
+    iperf_json_finish(t);   // nothing when iperf failed before its report began
+    iperf_close_logfile(t);
+  }
+  return report_of(t, why);
+}
+
+// What an end returns: iperf's report, and why the datapath failed it, if it did.
+json with_datapath_error(json report, const Watcher& helper) {
+  if (!helper.error().empty()) report["failure"] = "datapath: " + helper.error();
+  return report;
 }
 
 // When data first moved, on CLOCK_MONOTONIC, as each child saw it: written by the children,
@@ -424,9 +456,8 @@ json server_body(ChildChannel& ch, const StreamParams& p, const Datapath& dp, St
   });
   int rc = iperf_run_server(t.get());
   helper.stop();
-  if (rc < 0) throw RunError(iperf_failure(quiet));
-  if (!helper.error().empty()) throw RunError("datapath: " + helper.error());
-  return parse_report(t.get());
+  if (rc < 0) return failed_report(t.get(), quiet);   // the receiver's intervals until then
+  return with_datapath_error(report_of(t.get()), helper);
 }
 
 json client_body(ChildChannel& ch, const StreamParams& p, const Datapath& dp, StartStamps* stamps) {
@@ -450,9 +481,8 @@ json client_body(ChildChannel& ch, const StreamParams& p, const Datapath& dp, St
   });
   int rc = iperf_run_client(t.get());
   helper.stop();
-  if (rc < 0) throw RunError(iperf_failure(quiet));
-  if (!helper.error().empty()) throw RunError("datapath: " + helper.error());
-  return parse_report(t.get());
+  if (rc < 0) return failed_report(t.get(), quiet);
+  return with_datapath_error(report_of(t.get()), helper);
 }
 
 // ---- parent side ------------------------------------------------------------------------
@@ -473,18 +503,6 @@ double aligned_interval(double wanted, double warmup_s, double duration_s) {
   for (double c : {wanted, 0.5, 0.25, 0.2, 0.1})
     if (c >= 0.1 && divides(c, warmup_s) && divides(c, duration_s)) return c;
   return wanted;   // no aligned choice: straddling intervals are left out of the window below
-}
-
-Clock::time_point after_s(double s) {
-  return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
-}
-
-// One line naming the workload, and the side when a child failed: ChildProcess's
-// "server: ..." becomes "tcp_stream server: ...", anything else "tcp_stream: ...".
-[[noreturn]] void rethrow_as_run_error(const std::exception& e) {
-  std::string msg = e.what();
-  bool from_child = msg.rfind("client:", 0) == 0 || msg.rfind("server:", 0) == 0;
-  throw RunError(std::string(from_child ? "tcp_stream " : "tcp_stream: ") + msg);
 }
 
 double num(const json& j, const char* key) {
@@ -569,76 +587,76 @@ class TcpStreamWorkload : public Workload {
     SharedStartStamps shared;
     StartStamps* stamps = shared.get();
     WorkloadResult r;
-    try {
-      ChildProcess server = ChildProcess::spawn({
-          .role = "server",
-          .ns = ctx.topo.server().ns,
-          .cgroup = dp.workload_cgroup(),
-          .cpu = ctx.cpus.of("server"),
-          .body = [p, &dp, stamps](ChildChannel& ch) { return server_body(ch, p, dp, stamps); },
-      });
-      server.await_ready(after_s(kListenTimeout_s));
-
-      // Asked once the server listens, so a proxy datapath can reach it at once.
-      ConnectTarget target = dp.client_target(ctx.topo.server(), uint16_t(p.port));
-      p.connect_addr = target.addr.str();
-      p.connect_port = target.port;
-
-      ChildProcess client = ChildProcess::spawn({
-          .role = "client",
-          .ns = ctx.topo.client().ns,
-          .cgroup = dp.workload_cgroup(),
-          .cpu = ctx.cpus.of("client"),
-          .body = [p, &dp, stamps](ChildChannel& ch) { return client_body(ch, p, dp, stamps); },
-      });
-      client.await_ready(after_s(kStartTimeout_s + kConnectTimeout_ms / 1000.0));
-
-      double t0 = stamps->client_acked.load();
-      if (t0 <= 0) t0 = mono_now_s();   // not reached: the client stamps before ready()
-      double rx = stamps->server_received.load();
-      if (rx > 0) {
-        r.extra["start_stamp_skew_s"] = t0 - rx;
-        t0 = std::min(t0, rx);
-      }
-      double begin_at = t0 + ctx.warmup_s, end_at = begin_at + ctx.duration_s;
-      sleep_until_mono(begin_at);
-      r.extra["hook_begin_late_s"] = mono_now_s() - begin_at;
-      if (ctx.hooks.begin) ctx.hooks.begin();
-      sleep_until_mono(end_at);
-      r.extra["hook_end_late_s"] = mono_now_s() - end_at;
-      if (ctx.hooks.end) ctx.hooks.end();
-
-      auto deadline = after_s(kGrace_s);
-      ProcessCpu client_cpu, server_cpu;
-      json sender = client.wait(deadline, &client_cpu);
-      json receiver = server.wait(deadline, &server_cpu);
-      r.processes = {client_cpu, server_cpu};
-      fill_samples(receiver, p.blksize, ctx.warmup_s, ctx.warmup_s + ctx.duration_s, r);
-      r.extra["interval_s"] = p.interval_s;
-      fill_extra(sender, receiver, r);
-
-      // iperf does not look at what it receives: the payload check is a verified transfer of
-      // the same cell through the same datapath, after the load (stream_check.hpp).
-      if (ctx.options.get_bool("verify_payload")) {
-        const uint64_t total = uint64_t(ctx.options.get_int("verify_bytes"));
-        const uint64_t per_flow = std::max<uint64_t>(total / uint64_t(p.flows), uint64_t(p.blksize));
-        StreamCheckResult c = run_stream_check(ctx, uint16_t(p.port), per_flow, kCheckTimeout_s);
-        r.payload_checked = true;
-        r.payload_errors = c.bad_reads;
-        r.extra["payload_check_bytes"] = double(c.bytes);
-        r.extra["payload_check_s"] = c.seconds;
-        if (c.bad_reads)
-          throw RunError(fmt::format("tcp_stream: payload check: {} reads differed from what was sent (first at {})",
-                                     c.bad_reads, c.first_mismatch));
-      }
-    } catch (const RunError& e) {
-      rethrow_as_run_error(e);
-    } catch (const SystemError& e) {
-      rethrow_as_run_error(e);
-    } catch (const json::exception& e) {
-      throw RunError(std::string("tcp_stream: unexpected iperf report: ") + e.what());
+    const SocketPairOutcome o = run_socket_pair(ctx, {
+        .workload = "tcp_stream",
+        .port = uint16_t(p.port),
+        .server_ready_s = kListenTimeout_s,
+        .client_ready_s = kStartTimeout_s + kConnectTimeout_ms / 1000.0,
+        .server = [p, &dp, stamps](ChildChannel& ch) { return server_body(ch, p, dp, stamps); },
+        .client =
+            [p, &dp, stamps](ChildChannel& ch, const ConnectTarget& target) {
+              StreamParams q = p;
+              q.connect_addr = target.addr.str();
+              q.connect_port = target.port;
+              return client_body(ch, q, dp, stamps);
+            },
+        // The window starts where the first data moved, by the earlier of the two stamps.
+        .start =
+            [&] {
+              double t0 = stamps->client_acked.load();
+              if (t0 <= 0) t0 = mono_now_s();   // not reached: the client stamps before ready()
+              double rx = stamps->server_received.load();
+              if (rx > 0) {
+                r.extra["start_stamp_skew_s"] = t0 - rx;
+                t0 = std::min(t0, rx);
+              }
+              return std::optional<MeasuredWindow>({t0 + ctx.warmup_s, t0 + ctx.warmup_s + ctx.duration_s});
+            },
+        .finish_s = kGrace_s,
+    });
+    if (o.window) {
+      r.extra["hook_begin_late_s"] = o.begin_late_s;
+      r.extra["hook_end_late_s"] = o.end_late_s;
     }
+    for (const EndResult* e : {&o.client, &o.server})
+      if (!e->cpu.role.empty()) r.processes.push_back(e->cpu);
+    const json& sender = o.client.result;
+    const json& receiver = o.server.result;
+    try {
+      if (receiver.is_object()) {
+        fill_samples(receiver, p.blksize, ctx.warmup_s, ctx.warmup_s + ctx.duration_s, r);
+        r.extra["interval_s"] = p.interval_s;
+      }
+      if (sender.is_object() && receiver.is_object()) fill_extra(sender, receiver, r);
+    } catch (const json::exception& e) {
+      r.failure = std::string("tcp_stream: unexpected iperf report: ") + e.what();
+    }
+    if (r.failure.empty()) r.failure = o.failure("tcp_stream");
+    // iperf does not look at what it receives: the payload check is a verified transfer of the
+    // same cell through the same datapath, after a load that went through (stream_check.hpp).
+    if (r.failure.empty() && ctx.options.get_bool("verify_payload")) check_payload(ctx, p, r);
     return r;
+  }
+
+ private:
+  static void check_payload(const WorkloadContext& ctx, const StreamParams& p, WorkloadResult& r) {
+    const uint64_t total = uint64_t(ctx.options.get_int("verify_bytes"));
+    const uint64_t per_flow = std::max<uint64_t>(total / uint64_t(p.flows), uint64_t(p.blksize));
+    StreamCheckResult c;
+    try {
+      c = run_stream_check(ctx, uint16_t(p.port), per_flow, kCheckTimeout_s);
+    } catch (const std::exception& e) {
+      c.failure = e.what();
+    }
+    r.payload_checked = true;
+    r.payload_errors = c.bad_reads;
+    r.extra["payload_check_bytes"] = double(c.bytes);
+    r.extra["payload_check_s"] = c.seconds;
+    if (!c.failure.empty())
+      r.failure = "tcp_stream: " + c.failure;
+    else if (c.bad_reads)
+      r.failure = fmt::format("tcp_stream: payload check: {} reads differed from what was sent (first at {})",
+                              c.bad_reads, c.first_mismatch);
   }
 };
 

@@ -15,6 +15,11 @@ Counters counter_delta(const Counters& a, const Counters& b) {
   return d;
 }
 
+uint64_t counter_or_zero(const Counters& c, const std::string& key) {
+  auto it = c.find(key);
+  return it == c.end() ? 0 : it->second;
+}
+
 std::vector<LinkCounters> link_delta(const std::vector<LinkCounters>& a, const std::vector<LinkCounters>& b) {
   std::vector<LinkCounters> out;
   for (const LinkCounters& e : b) {

@@ -1,12 +1,18 @@
 // tcp_rr / tcp_crr over real benchlab topologies (loopback and veth, IPv4 and IPv6), with stub
-// datapaths standing in for the kernel baseline and for a barrier that fails. Privileged: the
-// topologies need root. One-second runs; timing is only checked against generous bounds.
+// datapaths standing in for the kernel baseline, for a barrier that fails and for a connection
+// cut in the middle of the run. Privileged: the topologies need root. One-second runs; timing is
+// only checked against generous bounds. Failures are data: the result says why, with its samples.
+
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +24,7 @@
 #include "benchlab/netns/topology.hpp"
 #include "benchlab/workloads/tcp.hpp"
 #include "benchlab/workloads/tcp_common.hpp"
+#include "forwarding_datapaths.hpp"
 
 namespace benchlab {
 namespace {
@@ -272,37 +279,74 @@ TEST_F(TcpRrTest, CrrVethIpv6) {
   check_run(r);
 }
 
-TEST_F(TcpRrTest, FailingBarrierIsARunError) {
+TEST_F(TcpRrTest, FailingBarrierIsAFailureNotAnException) {
   auto topo = topology(false, Family::ipv4);
   FailingBarrier dp;
   const auto t0 = std::chrono::steady_clock::now();
-  try {
-    run("tcp_rr", *topo, dp, options("tcp_rr"), Shape{.message_size = 64, .flows = 1});
-    FAIL() << "expected RunError";
-  } catch (const RunError& e) {
-    std::printf("%s\n", e.what());
-    EXPECT_NE(std::string(e.what()).find("stub barrier"), std::string::npos) << e.what();
-    EXPECT_EQ(std::string(e.what()).rfind("tcp_rr ", 0), 0u) << e.what();
-  }
+  const WorkloadResult r = run("tcp_rr", *topo, dp, options("tcp_rr"), Shape{.message_size = 64, .flows = 1});
+  std::printf("%s\n", r.failure.c_str());
+  EXPECT_NE(r.failure.find("stub barrier"), std::string::npos) << r.failure;
+  EXPECT_EQ(r.failure.rfind("tcp_rr ", 0), 0u) << r.failure;
+  EXPECT_TRUE(r.samples.empty());   // nothing was measured
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(15));
 }
 
-TEST_F(TcpRrTest, ConnectionRefusedIsARunErrorNotAHang) {
+TEST_F(TcpRrTest, ConnectionRefusedIsAFailureNotAHang) {
   for (const char* workload : {"tcp_rr", "tcp_crr"}) {
     auto topo = topology(true, Family::ipv4);
     StubDatapath dp;
     OptionValues o = options(workload);
     o.set("connect_port", int64_t(5301));   // nothing listens there
     const auto t0 = std::chrono::steady_clock::now();
-    try {
-      run(workload, *topo, dp, o, Shape{.message_size = 64, .flows = 1});
-      FAIL() << workload << ": expected RunError";
-    } catch (const RunError& e) {
-      EXPECT_EQ(std::string(e.what()), std::string(workload) + " client: connect " + topo->server().addr.str() +
-                                           ":5301: Connection refused");
-    }
+    const WorkloadResult r = run(workload, *topo, dp, o, Shape{.message_size = 64, .flows = 1});
+    EXPECT_EQ(r.failure, std::string(workload) + " client: connect " + topo->server().addr.str() +
+                             ":5301: Connection refused");
     EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(15)) << workload;
   }
+}
+
+// The connection dies in the middle of the measured window: the client returns what it
+// measured until then, with the reason, and the server's counts come back too.
+TEST_F(TcpRrTest, ConnectionCutMidRunKeepsTheSamplesSoFar) {
+  auto topo = topology(false, Family::ipv4);
+  testing::CuttingDatapath dp(0.8);   // warm-up 0.3 s, window 1 s: cut 0.5 s into the window
+  const auto t0 = std::chrono::steady_clock::now();
+  const WorkloadResult r = run("tcp_rr", *topo, dp, options("tcp_rr"), Shape{.message_size = 64, .flows = 1});
+  std::printf("%s\n", r.failure.c_str());
+  // A FIN, or a reset when a request was in the forwarder's buffer at the cut.
+  EXPECT_EQ(r.failure.rfind("tcp_rr client: flow 0: ", 0), 0u) << r.failure;
+  ASSERT_FALSE(r.samples.empty());
+  uint64_t measured = 0;
+  double covered = 0;
+  for (const auto& s : r.samples)
+    if (!s.warmup) measured += s.transactions, covered += s.duration_s;
+  EXPECT_GT(measured, 0u);
+  ASSERT_TRUE(r.latency_ns.has_value());
+  EXPECT_EQ(r.latency_ns->count(), measured);
+  EXPECT_LT(covered, 0.95);            // no intervals after the cut
+  EXPECT_NEAR(r.window_s, 0.5, 0.3);   // the window observed ends at the cut
+  EXPECT_GT(r.extra.at("server_requests"), 0);
+  EXPECT_EQ(r.processes.size(), 2u);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(15));
+}
+
+// A response that never comes (the connection stays open): the client gives up a bounded time
+// after the end, before the parent would kill it, and returns what it measured.
+TEST_F(TcpRrTest, AStalledResponseIsATimeoutThatKeepsTheSamples) {
+  auto topo = topology(false, Family::ipv4);
+  testing::CuttingDatapath dp(0.8, /*stall=*/true);
+  const auto t0 = std::chrono::steady_clock::now();
+  const WorkloadResult r = run("tcp_rr", *topo, dp, options("tcp_rr"), Shape{.message_size = 64, .flows = 1});
+  std::printf("%s\n", r.failure.c_str());
+  EXPECT_EQ(r.failure, "tcp_rr client: flow 0: no response 5 s after the end of the run");
+  uint64_t measured = 0;
+  for (const auto& s : r.samples)
+    if (!s.warmup) measured += s.transactions;
+  EXPECT_GT(measured, 0u);
+  ASSERT_TRUE(r.latency_ns.has_value());
+  EXPECT_EQ(r.latency_ns->count(), measured);
+  EXPECT_EQ(r.processes.size(), 2u);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(12));
 }
 
 TEST_F(TcpRrTest, BackToBackRunsReuseThePort) {

@@ -1,6 +1,7 @@
 // Socket-level datapaths built on a SOCKHASH of the workload's established TCP sockets:
-//   sockmap-msg  sk_msg verdict on sendmsg() hands the payload to the peer socket's ingress queue
-//   sockmap-skb  sk_skb stream verdict on receive; the psock delivers each skb via its ingress queue
+//   sockmap-msg       sk_msg verdict on sendmsg() hands the payload to the peer socket's ingress queue
+//   sockmap-skb-pass  sk_skb stream verdict on receive: the skb's own socket is looked up and the
+//                     psock delivers the skb through its ingress queue (SK_PASS, no redirect)
 // Both are populated by one sockops program attached to a cgroup v2 the datapath creates for the
 // run; the workload's processes join it. Constructing one loads and attaches everything;
 // destroying it detaches, closes and removes the cgroup — nothing is pinned.
@@ -16,7 +17,7 @@
 
 namespace benchlab::bpf {
 
-enum class SockmapMode { msg, skb };
+enum class SockmapMode { msg, skb_pass };
 
 struct SockhashRedirectConfig {
   SockmapMode mode = SockmapMode::msg;
@@ -55,7 +56,7 @@ bl_sock_key reversed(const bl_sock_key& k);
 std::string to_string(const bl_sock_key& k);   // "198.18.0.1:5300<-198.18.0.1:40122"
 
 // The counter holding the bytes the datapath carried: "redirected_bytes" (msg) or
-// "delivered_bytes" (skb: delivered through the psock after a sockhash hit).
+// "delivered_bytes" (skb_pass: delivered through the psock after a sockhash hit).
 const char* carried_bytes_key(SockmapMode m);
 
 // The engagement rule, separate from the object so it can be tested without a kernel.

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Records shared by the sockmap BPF programs (progs/sockmap_*.bpf.c) and their user-space RAII
- * objects (src/sockhash_redirect.cpp). Fixed-width types only, so both compilers agree on the
- * layout; included by BPF C (after vmlinux.h) and by C++. */
+/* Records shared by the SockhashRedirect BPF programs (progs/sockmap_msg.bpf.c,
+ * sockmap_skb_pass.bpf.c) and their user-space RAII object (src/sockhash_redirect.cpp); the key
+ * is also sockmap-skb's (progs/sockmap_proxy.bpf.c). Fixed-width types only, so both compilers
+ * agree on the layout; included by BPF C (after vmlinux.h) and by C++. */
 #ifndef BENCHLAB_BPF_SOCKMAP_H
 #define BENCHLAB_BPF_SOCKMAP_H
 

@@ -34,7 +34,9 @@ struct ProcessCpu {
   int cpu = -1;              // pinned CPU, -1 if not pinned
 };
 
-// What a workload returns. `latency_ns` covers the measured window only.
+// What a workload returns. `latency_ns` covers the measured window only. A workload that failed
+// (a payload that differed, a peer that died, a timeout) still returns what it gathered, with
+// the reason in `failure`; the runner decides the run's status from it.
 struct WorkloadResult {
   std::vector<IntervalSample> samples;
   std::optional<Histogram> latency_ns;
@@ -43,6 +45,7 @@ struct WorkloadResult {
   bool payload_checked = false;          // the receiver verified the bytes it got
   uint64_t payload_errors = 0;
   double window_s = 0;                   // length of the measured window actually observed
+  std::string failure;                   // why the workload failed, one line ("tcp_rr client: ..."); "" if not
 };
 
 // A datapath's own counters (BPF maps summed over CPUs, user-space tallies), by name.
@@ -50,6 +53,8 @@ using Counters = std::map<std::string, uint64_t>;
 // b - a for every key of b (keys missing from a count from zero; a counter that went backwards
 // gives 0).
 Counters counter_delta(const Counters& a, const Counters& b);
+// The counter `key` of `c`, 0 when it has none.
+uint64_t counter_or_zero(const Counters& c, const std::string& key);
 
 // One interface's packet and byte counters, as the collectors read them for every interface of
 // the topology (one record per role and interface).

@@ -36,7 +36,10 @@ struct WorkloadContext {
 class Workload {
  public:
   virtual ~Workload() = default;
-  // Throws RunError on failure (a peer died, a timeout, a payload mismatch beyond policy).
+  // Failures are data: once its processes have started, a workload returns what it gathered
+  // (raw samples, counts) with the reason in WorkloadResult::failure — a payload that differed,
+  // a peer that died, a timeout — and the runner decides the run's status. It throws RunError
+  // only before that, for a cell or options it cannot run.
   virtual WorkloadResult run(const WorkloadContext& ctx) = 0;
 };
 

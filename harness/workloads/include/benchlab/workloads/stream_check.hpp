@@ -22,13 +22,14 @@ struct StreamCheckResult {
   uint64_t bad_reads = 0;        // reads whose bytes differed from the expected stream
   double seconds = 0;            // first connect to the last byte checked
   std::string first_mismatch;    // where the first difference was, or ""
+  std::string failure;           // why the check could not finish ("" if it did), one line
 };
 
 // Sends bytes_per_flow on each of ctx.cell.flows connections to `port` on the server endpoint
 // (through ctx.datapath.client_target), writes of ctx.cell.message_size bytes, and checks them
 // at the receiver. Bounded by timeout_s. A flow that ends short, sends more, or does not finish in
-// time, or a connection that fails, is a RunError; corrupted bytes are counted in bad_reads (the
-// caller fails the run).
+// time, or an end that fails, is the result's `failure` (with the counts so far); corrupted bytes
+// are counted in bad_reads. The caller fails the run on either.
 StreamCheckResult run_stream_check(const WorkloadContext& ctx, uint16_t port, uint64_t bytes_per_flow,
                                    double timeout_s);
 

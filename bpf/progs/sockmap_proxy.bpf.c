@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-// proxy-sockmap: TCP splicing in the kernel (the approach of Cloudflare's "sockmap - TCP
-// splicing of the future"). A proxy holds two sockets per connection, client-side and
-// upstream. A stream-verdict program (no parser) runs on every skb TCP delivers to either of
-// them and redirects it to the egress of the other one, so the proxy's user space never
-// touches the bytes.
+// The verdicts of the two proxies whose bytes sockmap moves; each proxy loads only its own
+// programs (src/sockmap_movers.cpp), the maps they share are created once per object.
+//
+// proxy-sockmap (egress_redirect_verdict): TCP splicing in the kernel (the approach of
+// Cloudflare's "sockmap - TCP splicing of the future"). A proxy holds two sockets per
+// connection, client-side and upstream. A stream-verdict program (no parser) runs on every skb
+// TCP delivers to either of them and redirects it to the egress of the other one, so the
+// proxy's user space never touches the bytes.
 //
 // Two maps, because a socket starts running the verdict the moment it enters a map the
 // program is attached to, and two insertions cannot be atomic:
@@ -18,18 +21,18 @@
 // space sees it readable, reads it and writes it to the peer itself (counted there as
 // user-copied bytes). Nothing is dropped by the verdict.
 //
-// The same object carries sockmap-skb's relay (relay_ingress_verdict, relay_sockops): the
-// kernel's bench_sockmap "rx_verdict_ingress" path in a client/server workload. The client
-// connects to a relay socket R1, the relay connects R2 to the server. The workload's own
-// sockets (client C, server S) join `targets` through sockops in the run's cgroup; the relay
-// tells the verdict, per relay socket, whose ingress its skbs go to (`target_of`: R1 -> S,
-// R2 -> C). Each byte crosses TCP once (C -> R1 or S -> R2) and is then redirected with
-// BPF_F_INGRESS straight into the receiving workload socket's queue; R2 and R1 never send it.
-// Same gate map, conn_bytes bookkeeping and miss policy as the proxy.
+// sockmap-skb (relay_ingress_verdict, relay_sockops): the kernel's bench_sockmap
+// "rx_verdict_ingress" path in a client/server workload. The client connects to a relay socket
+// R1, the relay connects R2 to the server. The workload's own sockets (client C, server S) join
+// `targets` through sockops in the run's cgroup; the relay tells the verdict, per relay socket,
+// whose ingress its skbs go to (`target_of`: R1 -> S, R2 -> C). Each byte crosses TCP once
+// (C -> R1 or S -> R2) and is then redirected with BPF_F_INGRESS straight into the receiving
+// workload socket's queue; R2 and R1 never send it. Same gate map, conn_bytes bookkeeping and
+// miss policy as the egress redirect.
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 
-#include "benchlab/bpf/splice_proxy.h"
+#include "benchlab/bpf/sockmap_proxy.h"
 #include "bl_key.bpf.h"
 
 /* Test-only: look up cookie 0, which no socket has, so every skb misses. The data must still
@@ -58,14 +61,14 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u64);
-	__type(value, struct bl_splice_conn);
+	__type(value, struct bl_proxy_conn_bytes);
 } conn_bytes SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct bl_splice_counters);
+	__type(value, struct bl_proxy_verdict_counters);
 } counters SEC(".maps");
 
 /* Relay: the workload's sockets by their own normalised 4-tuple (filled by relay_sockops; no
@@ -93,7 +96,7 @@ struct {
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __u32);
-} guard SEC(".maps");
+} memory_guard SEC(".maps");
 
 /* Relay: keys of workload sockets whose relay socket is gated (the workload's readiness
  * barrier: its socket is in `targets` and the bytes for it will be redirected). */
@@ -110,8 +113,8 @@ struct {
 
 /* Books one skb's verdict, per connection (for the proxy's FIN drain) and per CPU: redirected,
  * or passed to the socket's own queue as a counted miss. Either way the skb goes on: SK_PASS. */
-static __always_inline int bl_book(struct bl_splice_counters *c, struct bl_splice_conn *conn, __u64 len,
-				   bool redirected)
+static __always_inline int bl_book(struct bl_proxy_verdict_counters *c, struct bl_proxy_conn_bytes *conn,
+				   __u64 len, bool redirected)
 {
 	if (conn)
 		__sync_fetch_and_add(redirected ? &conn->redirected_bytes : &conn->passed_bytes, len);
@@ -128,8 +131,8 @@ static __always_inline int bl_book(struct bl_splice_counters *c, struct bl_splic
 /* Both verdicts' start: the per-CPU counters, this socket's cookie (and the cookie a lookup
  * uses: 0 under break_key), the skb's length and its connection's byte record. */
 struct bl_verdict_ctx {
-	struct bl_splice_counters *c;
-	struct bl_splice_conn *conn;
+	struct bl_proxy_verdict_counters *c;
+	struct bl_proxy_conn_bytes *conn;
 	__u64 cookie, lookup, len;
 };
 
@@ -157,7 +160,7 @@ static __always_inline bool bl_verdict_begin(struct __sk_buff *skb, struct bl_ve
 }
 
 SEC("sk_skb/stream_verdict")
-int splice_proxy_verdict(struct __sk_buff *skb)
+int egress_redirect_verdict(struct __sk_buff *skb)
 {
 	struct bl_verdict_ctx v;
 
@@ -171,7 +174,7 @@ SEC("sockops")
 int relay_sockops(struct bpf_sock_ops *skops)
 {
 	__u32 zero = 0;
-	struct bl_splice_counters *c = bpf_map_lookup_elem(&counters, &zero);
+	struct bl_proxy_verdict_counters *c = bpf_map_lookup_elem(&counters, &zero);
 	int r = BL_SOCKHASH_ADD_ESTABLISHED(skops, &targets);
 
 	if (c && r > 0)
@@ -196,7 +199,7 @@ int relay_ingress_verdict(struct __sk_buff *skb)
 	if (!bl_verdict_begin(skb, &v))
 		return SK_DROP;
 	t = bpf_map_lookup_elem(&target_of, &v.lookup);
-	tripped = bpf_map_lookup_elem(&guard, &zero);
+	tripped = bpf_map_lookup_elem(&memory_guard, &zero);
 	if (t && !(tripped && *tripped)) {
 		struct bl_sock_key key = *t;
 
