@@ -18,7 +18,7 @@ TEST(ProxyRegistry, UserSpaceRowsDeclareTheSkeletonsOptionsThenTheirOwn) {
     for (size_t i = 0; i < skeleton.size(); ++i) EXPECT_EQ(e.options[i].name, skeleton[i].name) << e.name;
     EXPECT_EQ(e.options.back().name, "buffer_bytes");
     EXPECT_EQ(std::get<int64_t>(e.options.back().default_value), 65536);
-    EXPECT_EQ(e.traffic, std::vector<std::string>{"tcp"});
+    EXPECT_EQ(e.traffic, std::vector<std::string>{"stream"});
     EXPECT_TRUE(e.probe().ok);
   }
 }
