@@ -244,7 +244,7 @@ struct Knobs {
   int test_gate_delay_ms = 0;
 };
 
-std::unique_ptr<blp::TcpProxy> make_proxy(Mover m, const benchlab::Endpoint& server, const Knobs& k) {
+std::unique_ptr<blp::TcpProxy> make_proxy(Mover m, const Knobs& k) {
   blp::ProxyConfig cfg;
   cfg.test_bypass = k.test_bypass;
   std::unique_ptr<blp::Mover> mover;
@@ -256,7 +256,7 @@ std::unique_ptr<blp::TcpProxy> make_proxy(Mover m, const benchlab::Endpoint& ser
     s.test_gate_delay_ms = k.test_gate_delay_ms;
     mover = blb::make_egress_redirect_mover("proxy-sockmap", s);
   }
-  return std::make_unique<blp::TcpProxy>(server, cfg, std::move(mover));
+  return std::make_unique<blp::TcpProxy>(cfg, std::move(mover));
 }
 
 class ProxyTest : public ::testing::TestWithParam<Param> {
@@ -273,7 +273,7 @@ class ProxyTest : public ::testing::TestWithParam<Param> {
     bl::Engagement e;
   };
   Outcome run_once(const benchlab::Topology& topo, const Knobs& knobs = {}, bool await_greeting = false) {
-    auto dp = make_proxy(GetParam().mover, topo.server(), knobs);
+    auto dp = make_proxy(GetParam().mover, knobs);
     auto before = dp->read_counters();
     Outcome o;
     o.t = transfer(topo, *dp, await_greeting);
@@ -360,7 +360,7 @@ TEST_P(ProxyTest, TeardownLeavesNothingBehind) {
   auto topo = make_topo("c");
   std::vector<int> pids;
   {
-    auto dp = make_proxy(GetParam().mover, topo->server(), {});
+    auto dp = make_proxy(GetParam().mover, {});
     transfer(*topo, *dp);
     pids = dp->proxy_pids();
     ASSERT_EQ(pids.size(), 1u);

@@ -158,10 +158,10 @@ blb::SockmapMoverConfig relay_config(const std::string& run_id) {
 }
 
 // sockmap-skb as its registry row builds it: the proxy skeleton around the ingress relay mover.
-std::unique_ptr<blp::TcpProxy> relay(const benchlab::Endpoint& server, const blb::SockmapMoverConfig& cfg) {
+std::unique_ptr<blp::TcpProxy> relay(const blb::SockmapMoverConfig& cfg) {
   blp::ProxyConfig pc;
   pc.ready_timeout = cfg.ready_timeout;
-  return std::make_unique<blp::TcpProxy>(server, pc, blb::make_ingress_relay_mover("sockmap-skb", cfg));
+  return std::make_unique<blp::TcpProxy>(pc, blb::make_ingress_relay_mover("sockmap-skb", cfg));
 }
 
 class RelayTest : public ::testing::TestWithParam<benchlab::Family> {};
@@ -171,7 +171,7 @@ TEST_P(RelayTest, RedirectsIntoThePeersIngressBothWays) {
   auto topo = GetParam() == benchlab::Family::ipv4
                   ? nn::make_loopback({.family = benchlab::Family::ipv4, .mtu = 1500, .run_id = id("a")})
                   : nn::make_veth({.family = benchlab::Family::ipv6, .mtu = 1500, .run_id = id("b")});
-  auto owned = relay(topo->server(), relay_config(id("ra")));
+  auto owned = relay(relay_config(id("ra")));
   blp::TcpProxy& dp = *owned;
   EXPECT_EQ(dp.name(), "sockmap-skb");
   auto before = dp.read_counters();
@@ -199,7 +199,7 @@ INSTANTIATE_TEST_SUITE_P(Families, RelayTest, ::testing::Values(benchlab::Family
 TEST(Relay, V4MappedServerSocketIsRedirected) {
   REQUIRE_ROOT();
   auto topo = nn::make_loopback({.family = benchlab::Family::ipv4, .mtu = 1500, .run_id = id("m")});
-  auto owned = relay(topo->server(), relay_config(id("rm")));
+  auto owned = relay(relay_config(id("rm")));
   blp::TcpProxy& dp = *owned;
   Outcome o = ping_pong(*topo, dp, /*in_cgroup=*/true, /*dual_stack_server=*/true);
   auto d = dp.read_counters();
@@ -217,7 +217,7 @@ TEST(Relay, BrokenKeyStillDeliversButFailsEngagement) {
   auto topo = nn::make_loopback({.family = benchlab::Family::ipv4, .mtu = 1500, .run_id = id("c")});
   auto cfg = relay_config(id("rc"));
   cfg.test_break_key = true;
-  auto owned = relay(topo->server(), cfg);
+  auto owned = relay(cfg);
   blp::TcpProxy& dp = *owned;
   Outcome o = ping_pong(*topo, dp);
   auto d = dp.read_counters();
@@ -237,7 +237,7 @@ TEST(Relay, MemoryGuardStopsRedirectsAndFailsTheRun) {
   auto topo = nn::make_loopback({.family = benchlab::Family::ipv4, .mtu = 1500, .run_id = id("g")});
   auto cfg = relay_config(id("rg"));
   cfg.memory_floor = 1.0;
-  auto owned = relay(topo->server(), cfg);
+  auto owned = relay(cfg);
   blp::TcpProxy& dp = *owned;
   Outcome o = ping_pong(*topo, dp);
   auto d = dp.read_counters();
@@ -256,7 +256,7 @@ TEST(Relay, SocketsOutsideTheCgroupFailTheBarrierClearly) {
   auto topo = nn::make_loopback({.family = benchlab::Family::ipv4, .mtu = 1500, .run_id = id("d")});
   auto cfg = relay_config(id("rd"));
   cfg.ready_timeout = std::chrono::milliseconds(300);
-  auto owned = relay(topo->server(), cfg);
+  auto owned = relay(cfg);
   blp::TcpProxy& dp = *owned;
   try {
     ping_pong(*topo, dp, /*in_cgroup=*/false);
@@ -273,7 +273,7 @@ TEST(Relay, TeardownLeavesNoCgroupAttachmentOrProgram) {
   auto topo = nn::make_loopback({.family = benchlab::Family::ipv4, .mtu = 1500, .run_id = id("e")});
   std::string cg;
   {
-    auto owned = relay(topo->server(), relay_config(id("re")));
+    auto owned = relay(relay_config(id("re")));
     blp::TcpProxy& dp = *owned;
     cg = dp.workload_cgroup();
     ASSERT_FALSE(cg.empty());

@@ -62,7 +62,9 @@ TEST(ReportJson, DerivedFiguresAreRecomputedOnRead) {
   j["summary"]["rows"] = json::array();
   const Report r = from_json(j);
   for (const auto& [name, v] : derive(r.metrics, r.runs[1]))
-    if (name == "throughput_bps") EXPECT_DOUBLE_EQ(v, 8e9);
+    if (name == "throughput_bps") {
+      EXPECT_DOUBLE_EQ(v, 8e9);
+    }
   EXPECT_EQ(to_json(r)["runs"][1]["derived"]["throughput_bps"], 8e9);
   EXPECT_FALSE(r.summary.empty());
 }

@@ -50,7 +50,7 @@ DatapathRegistry::Entry proxy_row(std::string name, std::string description, std
   options.insert(options.end(), mover_options.begin(), mover_options.end());
   DatapathFactory factory = [name, make_mover](const DatapathContext& ctx) -> std::unique_ptr<Datapath> {
     const ProxyConfig cfg = proxy_config(ctx);
-    return std::make_unique<TcpProxy>(ctx.topo.server(), cfg, make_mover(name, ctx, cfg));
+    return std::make_unique<TcpProxy>(cfg, make_mover(name, ctx, cfg));
   };
   return {std::move(name), std::move(description), std::move(options), std::move(factory), std::move(probe),
           {"stream"}, {}, std::move(metrics)};

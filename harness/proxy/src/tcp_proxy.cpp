@@ -26,8 +26,7 @@ void* map_shared_bytes(size_t n) {
 
 void unmap_shared_bytes(void* p, size_t n) { munmap(p, n); }
 
-TcpProxy::TcpProxy(const Endpoint& server, const ProxyConfig& cfg, std::unique_ptr<Mover> mover)
-    : server_(&server), cfg_(cfg), mover_(std::move(mover)) {}
+TcpProxy::TcpProxy(const ProxyConfig& cfg, std::unique_ptr<Mover> mover) : cfg_(cfg), mover_(std::move(mover)) {}
 
 TcpProxy::~TcpProxy() = default;
 

@@ -23,7 +23,7 @@ ProxyConfig proxy_config(const DatapathContext& ctx);
 using MakeMover = std::function<std::unique_ptr<Mover>(const std::string& name, const DatapathContext& ctx,
                                                        const ProxyConfig& cfg)>;
 // One proxy row: `name`, `description`, the skeleton's options followed by `mover_options`, a
-// factory building TcpProxy(server, proxy_config(ctx), make_mover(...)), `probe`, TCP traffic.
+// factory building TcpProxy(proxy_config(ctx), make_mover(...)), `probe`, TCP traffic.
 // `metrics`: figures of the mover's own counters, added to the row's (see core/metrics.hpp).
 DatapathRegistry::Entry proxy_row(std::string name, std::string description, std::vector<OptionSpec> mover_options,
                                   MakeMover make_mover, std::function<Support()> probe,

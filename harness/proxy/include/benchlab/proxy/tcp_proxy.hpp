@@ -42,7 +42,8 @@ struct ProxyConfig {
 class TcpProxy final : public Datapath {
  public:
   // Proxies for ports of `server`'s endpoint, moving bytes with `mover`. Throws SystemError.
-  TcpProxy(const Endpoint& server, const ProxyConfig& cfg, std::unique_ptr<Mover> mover);
+  // The proxies start in client_target(), beside the server endpoint it names.
+  TcpProxy(const ProxyConfig& cfg, std::unique_ptr<Mover> mover);
   ~TcpProxy() override;
   TcpProxy(const TcpProxy&) = delete;
   TcpProxy& operator=(const TcpProxy&) = delete;
@@ -60,7 +61,6 @@ class TcpProxy final : public Datapath {
  private:
   // Members in creation order; destroyed in reverse, which is the teardown order: the proxies
   // die before the mover detaches what they use.
-  const Endpoint* server_;
   ProxyConfig cfg_;
   SharedBlock<ProxyCounters> counters_;
   std::unique_ptr<Mover> mover_;
