@@ -144,8 +144,10 @@ void print_list(const Registries& reg) {
                    to_string(a.default_value), a.doc);
       }
       for (const auto& m : e.metrics)
-        fmt::print("{}metric {} ({}, {} is better): {}\n", pad, m.name, m.unit,
-                   m.direction == Direction::neither ? std::string("neither") : to_string(m.direction), m.doc);
+        fmt::print("{}metric {} ({}, {}): {}\n", pad, m.name, m.unit,
+                   m.direction == Direction::neither ? std::string("no better direction")
+                                                     : to_string(m.direction) + " is better",
+                   m.doc);
     }
   };
   show("topologies:", reg.topologies, "");

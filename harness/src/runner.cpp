@@ -39,13 +39,6 @@ std::string random_hex(int n) {
   return s;
 }
 
-nlohmann::json options_json(const OptionValues& v) {
-  nlohmann::json j = nlohmann::json::object();
-  for (const auto& kv : v.all())   // not a structured binding: clang 14 cannot capture one
-    std::visit([&](const auto& y) { j[kv.first] = y; }, kv.second);
-  return j;
-}
-
 }  // namespace
 
 int interrupted_signal() { return g_signal.load(); }
@@ -73,13 +66,13 @@ reports::ScenarioInfo scenario_info(const ScenarioSpec& spec, const std::vector<
   s.workloads = spec.workloads;
   for (const auto& [axis, values] : spec.matrix) {
     nlohmann::json a = nlohmann::json::array();
-    for (const OptionValue& v : values) std::visit([&](const auto& y) { a.push_back(y); }, v);
+    for (const OptionValue& v : values) a.push_back(to_json(v));
     s.matrix[axis] = a;
   }
   for (const NotRun& x : spec.not_run) s.not_run.push_back({x.datapath, x.workload, x.reason});
-  s.options["topology"] = options_json(spec.topology_options);
-  for (const auto& [k, v] : spec.datapath_options) s.options["datapath"][k] = options_json(v);
-  for (const auto& [k, v] : spec.workload_options) s.options["workload"][k] = options_json(v);
+  s.options["topology"] = to_json(spec.topology_options);
+  for (const auto& [k, v] : spec.datapath_options) s.options["datapath"][k] = to_json(v);
+  for (const auto& [k, v] : spec.workload_options) s.options["workload"][k] = to_json(v);
   s.overrides = overrides;
   return s;
 }
@@ -131,7 +124,7 @@ reports::Report run_scenario(const ScenarioSpec& spec, const Registries& reg, co
   // Lets `benchlab cleanup` tell our resources from a dead run's, and find its journal.
   RunRecordFile run_record(run_base, opts.journal_path);
   const auto cells = spec.cells();
-  const size_t planned_runs = cells.size() * spec.datapaths.size() * size_t(spec.repetitions);
+  const size_t planned_runs = spec.run_count();
   const double t_start = mono_now_s();
   unsigned seq = 0;
   bool offloads_recorded = false;

@@ -283,24 +283,22 @@ ScenarioSpec Validator::run(const toml::table& root) {
   for (const auto& d : s.datapaths) {
     const auto* de = reg_.datapaths.find(d);
     s.datapath_kinds[d] = de->traffic;
+    std::string carries;
+    for (const auto& k : de->traffic) carries += (carries.empty() ? "" : ", ") + k;
+    if (carries.empty()) carries = "nothing";
     bool any = false;
     for (const auto& w : s.workloads) {
       if (traffic_compatible(*de, *reg_.workloads.find(w))) {
         any = true;
         continue;
       }
-      std::string carries;
-      for (const auto& k : de->traffic) carries += (carries.empty() ? "" : ", ") + k;
-      s.not_run.push_back({d, w, "carries " + (carries.empty() ? std::string("nothing") : carries) + ", not " +
-                                     s.workload_kind[w] + " traffic"});
+      s.not_run.push_back({d, w, "carries " + carries + ", not " + s.workload_kind[w] + " traffic"});
     }
     if (!any) {
       std::string ws;
       for (const auto& w : s.workloads) ws += (ws.empty() ? "'" : ", '") + w + "' (" + s.workload_kind[w] + ")";
       fail(root.get("datapaths"), "datapaths",
-           "datapath '" + d + "' carries none of the scenario's traffic: it carries " +
-               (de->traffic.empty() ? std::string("nothing") : de->traffic.front()) +
-               (de->traffic.size() > 1 ? " and more" : "") + "; workloads " + ws);
+           "datapath '" + d + "' carries none of the scenario's traffic: it carries " + carries + "; workloads " + ws);
     }
   }
 

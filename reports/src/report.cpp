@@ -47,24 +47,12 @@ void null_non_finite(ojson& j) {
   }
 }
 
-ojson value_json(const OptionValue& v) {
-  ojson j;
-  std::visit([&](const auto& x) { j = x; }, v);
-  return j;
-}
-
-ojson options_json(const OptionValues& v) {
-  ojson j = ojson::object();
-  for (const auto& kv : v.all()) j[kv.first] = value_json(kv.second);
-  return j;
-}
-
 ojson cell_json(const Cell& c) {
   // Sorted by name, as a reader's JSON object gives them back (the label keeps the matrix order).
   std::map<std::string, OptionValue> sorted;
   for (const AxisValue& a : c.axes()) sorted.emplace(a.name, a.value);
   ojson axes = ojson::object();
-  for (const auto& [name, v] : sorted) axes[name] = value_json(v);
+  for (const auto& [name, v] : sorted) axes[name] = ojson(benchlab::to_json(v));
   return {{"label", c.label()}, {"workload", c.workload()}, {"axes", axes}};
 }
 
@@ -166,7 +154,7 @@ ojson run_json(const RunRecord& r, const MetricTable& table) {
   return {{"cell", cell_json(r.cell)},
           {"datapath", r.datapath},
           {"variant", r.variant},
-          {"variant_axes", options_json(r.variant_axes)},
+          {"variant_axes", ojson(benchlab::to_json(r.variant_axes))},
           {"repetition", r.repetition},
           {"status", to_string(r.status)},
           {"error", r.error},

@@ -7,18 +7,29 @@
 namespace benchlab {
 namespace {
 
-struct DirectionName {
-  Direction d;
+// An enum's names, for the report's text form of a metric declaration.
+template <class E>
+struct Named {
+  E value;
   const char* name;
 };
-constexpr DirectionName kDirections[] = {
+template <class E, size_t N>
+std::string name_in(const Named<E> (&table)[N], E v) {
+  for (const auto& x : table)
+    if (x.value == v) return x.name;
+  return "?";
+}
+template <class E, size_t N>
+bool parse_in(const Named<E> (&table)[N], const std::string& s, E* out) {
+  for (const auto& x : table)
+    if (s == x.name) return *out = x.value, true;
+  return false;
+}
+
+constexpr Named<Direction> kDirections[] = {
     {Direction::higher_is_better, "higher"}, {Direction::lower_is_better, "lower"}, {Direction::neither, "neither"}};
 
-struct DerivationName {
-  Derivation d;
-  const char* name;
-};
-constexpr DerivationName kDerivations[] = {
+constexpr Named<Derivation> kDerivations[] = {
     {Derivation::window, "window"},     {Derivation::rate, "rate"},
     {Derivation::total, "total"},       {Derivation::percentile, "percentile"},
     {Derivation::latency_max, "latency_max"}, {Derivation::cpu, "cpu"},
@@ -100,26 +111,10 @@ const std::vector<MetricSpec> kCommon = {
 
 }  // namespace
 
-std::string to_string(Direction d) {
-  for (const auto& x : kDirections)
-    if (x.d == d) return x.name;
-  return "neither";
-}
-bool parse_direction(const std::string& s, Direction* out) {
-  for (const auto& x : kDirections)
-    if (s == x.name) return *out = x.d, true;
-  return false;
-}
-std::string to_string(Derivation d) {
-  for (const auto& x : kDerivations)
-    if (x.d == d) return x.name;
-  return "?";
-}
-bool parse_derivation(const std::string& s, Derivation* out) {
-  for (const auto& x : kDerivations)
-    if (s == x.name) return *out = x.d, true;
-  return false;
-}
+std::string to_string(Direction d) { return name_in(kDirections, d); }
+bool parse_direction(const std::string& s, Direction* out) { return parse_in(kDirections, s, out); }
+std::string to_string(Derivation d) { return name_in(kDerivations, d); }
+bool parse_derivation(const std::string& s, Derivation* out) { return parse_in(kDerivations, s, out); }
 
 std::span<const char* const> sample_fields() { return kSampleFields; }
 

@@ -1,6 +1,7 @@
 #include "benchlab/core/options.hpp"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <stdexcept>
 
@@ -48,6 +49,16 @@ std::string to_string(const OptionValue& v) {
         else return fmt::format("{}", x);
       },
       v);
+}
+
+nlohmann::json to_json(const OptionValue& v) {
+  return std::visit([](const auto& x) { return nlohmann::json(x); }, v);
+}
+
+nlohmann::json to_json(const OptionValues& v) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& kv : v.all()) j[kv.first] = to_json(kv.second);
+  return j;
 }
 
 }  // namespace benchlab

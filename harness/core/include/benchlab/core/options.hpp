@@ -10,6 +10,8 @@
 #include <variant>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 namespace benchlab {
 
 using OptionValue = std::variant<bool, int64_t, double, std::string>;
@@ -48,5 +50,8 @@ class OptionValues {
 
 std::string to_string(OptionType t);
 std::string to_string(const OptionValue& v);
+// As JSON, for reports: a boolean, number or string; an object of those for OptionValues.
+nlohmann::json to_json(const OptionValue& v);
+nlohmann::json to_json(const OptionValues& v);
 
 }  // namespace benchlab
