@@ -325,7 +325,7 @@ def line_figure(report, workload, rows, metric_names, styles, what, fname):
     panels = facets(rows, facet_axes)
     fig, axs = grid(len(panels))
     variants = variants_in_order(report, rows)
-    spread_what, noisy_seen = "IQR", False
+    spreads, noisy_seen = set(), False
     for ax, (ftitle, frows) in zip(axs, panels):
         pos, ticks, labels = x_positions(frows, x_axis)
         for v in variants:
@@ -339,7 +339,8 @@ def line_figure(report, workload, rows, metric_names, styles, what, fname):
                 meds = [p[1]["median"] * factor for p in pts]
                 lo, hi = [], []
                 for _, s in pts:
-                    a, b, spread_what = spread(s)
+                    a, b, what_ = spread(s)
+                    spreads.add(what_)
                     lo.append(max(s["median"] - a, 0) * factor)
                     hi.append(max(b - s["median"], 0) * factor)
                 ax.errorbar(xs, meds, yerr=[lo, hi], color=color, marker=marker, linestyle=LINESTYLES[li % 4],
@@ -369,6 +370,7 @@ def line_figure(report, workload, rows, metric_names, styles, what, fname):
                               label="noisy row"))
     fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.955), ncol=min(len(handles), 6),
                frameon=False)
+    spread_what = " or ".join(sorted(spreads, reverse=True)) or "IQR"   # "IQR or 95% CI...": rows differ
     fig.suptitle(title_of(report, f"{workload}, {what} (median; error bars: {spread_what} over repetitions)"))
     footer(fig, report)
     fig.tight_layout(rect=(0, 0.02, 1, 0.90))

@@ -286,7 +286,9 @@ int cli_main(int argc, char** argv) {
       const bool to_stdout = exports.csv == "-" || exports.gbench_json == "-";
       if (exports.csv == "-" && exports.gbench_json == "-")
         throw Error(ExitCode::usage, "report: --csv - and --gbench-json - cannot both write to standard output");
-      if (!to_stdout) fmt::print("{}", reports::console_table(r));
+      const bool any_export = !exports.csv.empty() || !exports.gbench_json.empty() || !exports.html.empty() ||
+                              !exports.plot_stem.empty();
+      if (!any_export) fmt::print("{}", reports::console_table(r));
       write_report_outputs(r, exports);
       for (const auto& [what, path] : {std::pair{"csv", exports.csv}, {"gbench-json", exports.gbench_json},
                                        {"html", exports.html}})

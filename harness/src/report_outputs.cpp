@@ -1,5 +1,6 @@
 #include "benchlab/report_outputs.hpp"
 
+#include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -65,15 +66,39 @@ void run_script(const std::string& option, const std::string& script, const std:
   for (auto& s : argv_s) argv.push_back(s.data());
   argv.push_back(nullptr);
   std::fflush(stdout);
+  // Its stderr comes back through a pipe: its one-line error becomes ours, so the user reads one line.
+  int err_pipe[2];
+  if (::pipe2(err_pipe, O_CLOEXEC) != 0) fail(option, std::string("pipe: ") + std::strerror(errno));
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
   pid_t pid = 0;
-  if (int rc = ::posix_spawn(&pid, py.c_str(), nullptr, nullptr, argv.data(), environ); rc != 0)
+  const int rc = ::posix_spawn(&pid, py.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(err_pipe[1]);
+  if (rc != 0) {
+    ::close(err_pipe[0]);
     fail(option, fmt::format("cannot start {}: {}", py, std::strerror(rc)));
+  }
+  std::string err;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(err_pipe[0], buf, sizeof buf)) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    err.append(buf, size_t(n));
+  }
+  ::close(err_pipe[0]);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
-  fail(option, WIFEXITED(status) ? fmt::format("{} {} failed (exit {}; its error is above)", py, script,
-                                               WEXITSTATUS(status))
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    if (!err.empty()) fmt::print(stderr, "{}", err);   // warnings, if any
+    return;
+  }
+  while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.pop_back();
+  const std::string last = err.substr(err.rfind('\n') == std::string::npos ? 0 : err.rfind('\n') + 1);
+  if (!last.empty() && WIFEXITED(status)) fail(option, last);
+  fail(option, WIFEXITED(status) ? fmt::format("{} {} failed (exit {})", py, script, WEXITSTATUS(status))
                                  : fmt::format("{} {} killed by signal {}", py, script, WTERMSIG(status)));
 }
 

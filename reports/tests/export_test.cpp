@@ -45,7 +45,7 @@ TEST(Export, CsvHasOneLinePerRunAndMetricWithUnits) {
   for (const RunRecord& run : r.runs) expected += metrics_of(r.metrics, run.cell.workload(), run.datapath).size();
   EXPECT_EQ(rows.size(), expected);
   EXPECT_EQ(rows.size(), csv_rows(r));
-  const std::vector<std::string> header = {"cell",   "workload", "cpu_placement", "flows", "message_size", "datapath",
+  const std::vector<std::string> header = {"cell",   "workload", "message_size", "flows", "cpu_placement", "datapath",
                                            "variant", "repetition", "status", "metric", "unit", "value"};
   ASSERT_EQ(rows[0], header);
   std::map<std::string, int> by_status;
