@@ -140,6 +140,15 @@ std::string reports_script_dir() {
 }
 
 void write_report_outputs(const reports::Report& r, const ReportOutputs& out) {
+  // Every output's directory, before any work: figures take seconds to draw.
+  for (const auto& [option, path] : {std::pair{"--csv", out.csv}, {"--gbench-json", out.gbench_json},
+                                     {"--html", out.html}, {"--plot", out.plot_stem}}) {
+    if (path.empty() || path == "-") continue;
+    std::filesystem::path dir = std::filesystem::path(path).parent_path();
+    if (dir.empty()) dir = ".";
+    if (::access(dir.c_str(), W_OK) != 0)
+      fail(std::string(option) + " " + path, fmt::format("cannot write in {}: {}", dir.string(), std::strerror(errno)));
+  }
   if (!out.csv.empty()) write_file("--csv", out.csv, reports::to_csv(r));
   if (!out.gbench_json.empty()) write_file("--gbench-json", out.gbench_json, reports::to_gbench_json(r).dump(2) + "\n");
   if (out.html.empty() && out.plot_stem.empty()) return;

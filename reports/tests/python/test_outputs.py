@@ -238,15 +238,12 @@ def test_html_renders_with_figures_and_tables_in_chromium(tmp_path):
         assert v in text, f"{v} not on the page"
     # Every summary row is in the table.
     assert dom_text.count("<tr class=") == len(report["summary"]["rows"])
-    # The screenshot shows the figures: their colours, which a page without them has none of.
+    # The screenshot shows the figures: their colours. Measured on this report at 1280x6000: the
+    # page 655 000 saturated pixels, the same page without its <img> tags 16 000 (links, ratios).
     shot = tmp_path / "shot.png"
     chromium("--window-size=1280,6000", f"--screenshot={shot}", out.as_uri())
-    bare = tmp_path / "bare.html"
-    bare.write_text(re.sub(r"<img [^>]*>", "", page), encoding="utf-8")
-    bare_shot = tmp_path / "bare.png"
-    chromium("--window-size=1280,6000", f"--screenshot={bare_shot}", bare.as_uri())
-    with_figures, without = colored_pixels(shot), colored_pixels(bare_shot)
-    assert with_figures > 10 * max(without, 100), (with_figures, without)
+    assert png_size(str(shot)) == (1280, 6000)
+    assert colored_pixels(shot) > 200_000, "the figures did not render"
 
 
 def test_html_of_a_malformed_report_is_one_line(tmp_path):
