@@ -153,7 +153,12 @@ std::string summary_of(const std::string& description) {
   if (!s.empty() && s.back() == '.') s.pop_back();
   if (s.size() > 64) {
     size_t cut = s.rfind(' ', 63);
-    s = s.substr(0, cut == std::string::npos ? 63 : cut) + " …";
+    s = s.substr(0, cut == std::string::npos ? 63 : cut);
+    // No parenthesis left open: cut before it.
+    if (size_t open = s.rfind('('); open != std::string::npos && s.find(')', open) == std::string::npos)
+      s = s.substr(0, open);
+    while (!s.empty() && (s.back() == ' ' || s.back() == ',')) s.pop_back();
+    s += " …";
   }
   return s;
 }
