@@ -472,7 +472,11 @@ def cpu_figure(report, workload, rows, styles, fname):
     panels = facets(rows, facet_axes)
     variants = variants_in_order(report, rows)
     nrows, ncols = len(panels), len(variants)
+    # Totals a decade or more apart would leave the small bars invisible: then each bar shows the
+    # split as shares of 100% and carries its total as a number.
+    shares = spans_decades([r["metrics"][name]["median"] for r in rows])
     fig, axs = plt.subplots(nrows, ncols, figsize=(WIDTH_IN, 3.2 * nrows + 1.3), squeeze=False, sharey=True)
+    top = 0.0
     for pi, (ftitle, frows) in enumerate(panels):
         for vi, v in enumerate(variants):
             ax = axs[pi][vi]
@@ -484,28 +488,39 @@ def cpu_figure(report, workload, rows, styles, fname):
             else:
                 labels = [r["cell_label"].split("/", 1)[-1] for r in vrows]
             bottom = [0.0] * len(vrows)
-            for kind, key, color in CPU_KINDS:
-                hs = []
-                for r in vrows:
-                    m = r["metrics"]
-                    busy = m["cpu_busy_s"]["median"]
-                    part = (m[key]["median"] if key else busy - sum(
-                        m[k]["median"] for _, k, _ in CPU_KINDS if k and k in m)) if busy > 0 else 0
-                    share = max(part, 0) / busy if busy > 0 else 0
-                    hs.append(m[name]["median"] * factor * share)
+            # Each kind's share of the row's CPU time; the medians of the kinds need not add up
+            # to the median of busy, so the shares are of their own sum ("other": busy minus
+            # the three, never below 0).
+            split = []
+            for r in vrows:
+                m = r["metrics"]
+                parts = [m[key]["median"] if key in m else 0 for _, key, _ in CPU_KINDS if key]
+                parts.append(max(m["cpu_busy_s"]["median"] - sum(parts), 0))
+                total = sum(max(p, 0) for p in parts)
+                split.append([max(p, 0) / total if total > 0 else 0 for p in parts])
+            for ki, (kind, key, color) in enumerate(CPU_KINDS):
+                hs = [100 * sp[ki] if shares else r["metrics"][name]["median"] * factor * sp[ki]
+                      for r, sp in zip(vrows, split)]
                 ax.bar(range(len(vrows)), hs, bottom=bottom, color=color, width=0.7)
                 bottom = [b + h for b, h in zip(bottom, hs)]
+            for i, r in enumerate(vrows):
+                ax.text(i, bottom[i], f"{r['metrics'][name]['median'] * factor:.3g}", ha="center", va="bottom",
+                        fontsize=8)
+            top = max([top, *bottom])
             ax.set_xticks(range(len(vrows)))
             ax.set_xticklabels(labels, rotation=30 if len(vrows) > 4 else 0,
                                ha="right" if len(vrows) > 4 else "center")
             ax.set_title(v + (f"\n{ftitle}" if ftitle else ""), color=styles[v][0] if v in styles else "black")
             if vi == 0:
-                ax.set_ylabel(f"{name} ({unit})")
+                ax.set_ylabel(f"share of {name} (%)" if shares else f"{name} ({unit})")
             if x_axis:
                 ax.set_xlabel(f"{x_axis} ({axis_unit(frows, x_axis)})")
+    axs[0][0].set_ylim(0, (top or 1) * 1.12)   # shared: room for the bar labels
     handles = [Patch(color=c, label=k) for k, _, c in CPU_KINDS]
     fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.955), ncol=len(handles), frameon=False)
-    fig.suptitle(title_of(report, f"{workload}, busy CPU per unit of work by kind (medians)"))
+    what = (f"CPU per unit of work by kind (medians; labels: {unit})" if shares
+            else "busy CPU per unit of work by kind (medians)")
+    fig.suptitle(title_of(report, f"{workload}, {what}"))
     footer(fig, report)
     fig.tight_layout(rect=(0, 0.02, 1, 0.90))
     return fname, fig
