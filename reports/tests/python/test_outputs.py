@@ -246,6 +246,19 @@ def test_html_renders_with_figures_and_tables_in_chromium(tmp_path):
     assert colored_pixels(shot) > 200_000, "the figures did not render"
 
 
+def test_html_marks_noisy_rows_and_names_the_spread():
+    import html_report
+    report = load()
+    rows = plot.summary_rows(report)
+    page = html_report.summary_html(report, rows)
+    assert page.count('<tr class="noisy') == 0 and "interquartile range" in page
+    m = rows[3]["metrics"]["throughput_bps"]
+    m["noisy"], m["cv_pct"], m["ci_low"], m["ci_high"] = True, 12.5, m["median"] * 0.9, m["median"] * 1.1
+    page = html_report.summary_html(report, rows)
+    assert page.count('<tr class="noisy') == 1 and "~ noisy" in page and "95% CI of the median" in page
+    assert "cv 12.5%" in page
+
+
 def test_html_of_a_malformed_report_is_one_line(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"schema_version": 2}')
@@ -324,6 +337,10 @@ def test_run_writes_plots_and_html(tmp_path):
               "-speedup.png", ".html"):
         assert os.path.getsize(stem + f) > 1000, f
     assert f"html: {stem}.html" in p.stdout
+    dom = Dom()
+    dom.feed(chromium("--dump-dom", f"file://{stem}.html"))
+    assert len([s for s in dom.imgs if s.startswith("data:image/png;base64,")]) == 5   # rate, latency, cdf, cpu, speed-up
+    assert "summary-tcp_rr" in dom.tables and "bpf-programs" in dom.tables
     report = load(stem + ".json")
     progs = report["context"]["bpf_programs"]
     assert progs and all(x["variant"] == "sockmap-msg" for x in progs)
