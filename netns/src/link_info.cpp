@@ -14,6 +14,7 @@
 #include <netlink/route/link.h>
 
 #include "benchlab/core/error.hpp"
+#include "benchlab/netns/packet.hpp"
 #include "benchlab/netns/topology.hpp"
 #include "rtnl.hpp"
 
@@ -110,6 +111,7 @@ LinkCounters read_link_counters(const Endpoint& ep) {
     st.tx_dropped = rtnl_link_get_stat(link, RTNL_LINK_TX_DROPPED);
     rtnl_link_put(link);
   });
+  add_queue_stats(read_ethtool_stats(ep), &st);
   return st;
 }
 
