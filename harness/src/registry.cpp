@@ -10,6 +10,7 @@
 #include "benchlab/kernel_datapath.hpp"
 #include "benchlab/proxy/register.hpp"
 #include "benchlab/workloads/tcp.hpp"
+#include "benchlab/workloads/udp_flood.hpp"
 
 namespace benchlab {
 namespace {
@@ -75,6 +76,7 @@ Registries make_builtins() {
   bpf::register_bpf_datapaths(r.datapaths);
   workloads::register_tcp_stream(r.workloads);
   workloads::register_tcp_rr(r.workloads);
+  workloads::register_udp_flood(r.workloads);
   return r;
 }
 

@@ -156,6 +156,8 @@ ojson run_json(const RunRecord& r, const MetricTable& table) {
                      {"rxq_xdp_drops", l.rxq_xdp_drops}});
   ojson derived = ojson::object();
   for (const auto& [name, v] : derive(table, r)) derived[name] = v;
+  ojson attributes = ojson::object();
+  for (const auto& [k, v] : r.attributes) attributes[k] = v;
   return {{"cell", cell_json(r.cell)},
           {"datapath", r.datapath},
           {"variant", r.variant},
@@ -171,6 +173,7 @@ ojson run_json(const RunRecord& r, const MetricTable& table) {
           {"cpu_end", cpu_json(r.cpu_end)},
           {"counters_delta", counters},
           {"links_delta", links},
+          {"attributes", attributes},
           {"engagement",
            {{"checked", r.engagement.checked},
             {"ok", r.engagement.ok},
@@ -564,6 +567,8 @@ RunRecord read_run(const Node& n) {
       }
       r.links_delta.push_back(std::move(c));
     }
+  if (n.has("attributes"))   // absent in reports written before datapath attributes
+    for (const auto& [k, v] : n["attributes"].members()) r.attributes[k] = v.str();
   const Node e = n["engagement"];
   r.engagement.checked = e["checked"].boolean();
   r.engagement.ok = e["ok"].boolean();
