@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "benchlab/bpf/xdp.hpp"
+#include "benchlab/core/error.hpp"
 
 namespace benchlab {
 

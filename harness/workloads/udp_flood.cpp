@@ -341,6 +341,12 @@ class UdpFloodWorkload final : public Workload {
     if (!gen || !dut)
       throw RunError("udp_flood: topology '" + ctx.topo.kind() +
                      "' has no generator and dut endpoints (use topology.kind = \"veth-packet\")");
+    // The silent-loss configuration: frames sent into a veth whose peer has no NAPI are refused
+    // (XDP_TX: ndo_xdp_xmit; the stack: processed on the sender's CPU, so nothing is pinned).
+    if (netns::read_napi(*dut).empty())
+      throw RunError("udp_flood: the DUT veth " + dut->ifname +
+                     " has no NAPI (topology.dut_gro = false and no native XDP program on it): frames sent with "
+                     "XDP_TX would be refused without a trace; turn dut_gro on or attach a native program");
     const PacketEngine engine_kind = parse_engine(ctx.options.get_string("engine"));
     const uint32_t batch = uint32_t(ctx.options.get_int("batch"));
     GenLimits lim{ctx.options.get_number("rate_pps"), uint64_t(ctx.options.get_int("max_frames"))};
@@ -361,12 +367,6 @@ class UdpFloodWorkload final : public Workload {
     }
     if (std::string e = validate(spec); !e.empty()) throw RunError("udp_flood: " + e);
 
-    // The silent-loss configuration: frames sent into a veth whose peer has no NAPI are refused
-    // (XDP_TX: ndo_xdp_xmit; the stack: processed on the sender's CPU, so nothing is pinned).
-    if (netns::read_napi(*dut).empty())
-      throw RunError("udp_flood: the DUT veth " + dut->ifname +
-                     " has no NAPI (topology.dut_gro = false and no native XDP program on it): frames sent with "
-                     "XDP_TX would be refused without a trace; turn dut_gro on or attach a native program");
     const int dut_cpu = ctx.cpus.of("dut");
     netns::ThreadedNapi napi(*dut, dut_cpu);
 
