@@ -18,6 +18,7 @@
 #include "benchlab/core/registry.hpp"
 
 struct bpf_object;
+struct xdp_program;
 
 namespace benchlab::bpf {
 
@@ -53,7 +54,7 @@ class XdpAttachment {
   uint32_t prog_id() const;
 
  private:
-  struct xdp_program* prog_ = nullptr;
+  ::xdp_program* prog_ = nullptr;
   int ifindex_ = 0;
   XdpAttachMode mode_;
   bool legacy_ = false;
