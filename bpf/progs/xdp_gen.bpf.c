@@ -2,8 +2,8 @@
 // The live-frames generator (BPF_PROG_RUN with BPF_F_TEST_XDP_LIVE_FRAMES, as xdp-trafficgen
 // runs it): the kernel recycles each frame's page with whatever its last user wrote, so every
 // run rewrites the frame's first 64 bytes from the template (Ethernet, IP and UDP headers with
-// their lengths and the IPv4 header checksum, the payload's magic), then the flow's source port,
-// the sequence number and the UDP checksum, and returns XDP_TX: in live-frames mode the frame
+// their lengths and the IPv4 header checksum), then the flow's source port, the payload header
+// (magic and sequence number) and the UDP checksum, and returns XDP_TX: in live-frames mode the frame
 // leaves through the ingress interface, the generator's veth.
 //
 // The UDP checksum is the template's partial sum (user space: pseudo-header, ports with source
@@ -74,6 +74,7 @@ int xdp_gen(struct xdp_md *ctx)
 	struct udphdr *udp = data + off;
 	udp->source = bpf_htons(port);
 	udp->check = bpf_htons(csum);
+	*(__u32 *)(udp + 1) = bpf_htonl(BL_PAYLOAD_MAGIC);   /* IPv6: past the template's 64 bytes */
 	*(__u64 *)((void *)(udp + 1) + 4) = bpf_cpu_to_be64(seq);
 
 	c->frames = n + 1;

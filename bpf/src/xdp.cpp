@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <stdexcept>
@@ -33,6 +34,8 @@
 #endif
 
 namespace benchlab::bpf {
+
+static_assert(BL_PAYLOAD_MAGIC == kPayloadMagic, "xdp.h and packet.hpp name the same magic");
 
 // ---- modes ------------------------------------------------------------------------------------
 
@@ -395,11 +398,21 @@ double ns_per_run(const ProgRunStats& a, const ProgRunStats& b) {
   return double(b.run_time_ns - a.run_time_ns) / double(b.run_cnt - a.run_cnt);
 }
 
-bool bpf_stats_enabled_now() {
+bool bpf_stats_sysctl_enabled() {
   std::ifstream f("/proc/sys/kernel/bpf_stats_enabled");
   int v = 0;
   if (!(f >> v)) throw SystemError("reading /proc/sys/kernel/bpf_stats_enabled", errno ? errno : EIO);
   return v != 0;
+}
+
+int open_bpf_stats_fds() {
+  int n = 0;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+    std::error_code lec;
+    if (std::filesystem::read_symlink(e.path(), lec).string() == "anon_inode:bpf-stats") ++n;
+  }
+  return n;
 }
 
 // ---- probes -----------------------------------------------------------------------------------
@@ -440,19 +453,27 @@ Support probe_xdp_live_frames() {
 
 bool xdp_live_frames_supported() { return probe_xdp_live_frames().ok; }
 
+namespace {
+
+bool file_has(const std::string& path, const std::string& needle) {
+  std::ifstream f(path);
+  std::string line;
+  while (std::getline(f, line))
+    if (line.find(needle) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
 Support probe_xdp_native_veth() {
   Support base = probe_xdp();
   if (!base.ok) return base;
-  if (access("/sys/module/veth", F_OK) == 0) return {};
-  // Not loaded yet: creating the first veth loads it, if this kernel has it at all.
+  // Loaded as a module, or built in (its native XDP transmit is a kernel symbol), or a module
+  // that creating the first veth will load.
+  if (access("/sys/module/veth", F_OK) == 0 || file_has("/proc/kallsyms", " veth_xdp_xmit")) return {};
   std::string rel;
   std::ifstream("/proc/sys/kernel/osrelease") >> rel;
-  for (const char* list : {"modules.dep", "modules.builtin"}) {
-    std::ifstream f("/lib/modules/" + rel + "/" + list);
-    std::string line;
-    while (std::getline(f, line))
-      if (line.find("/veth.ko") != std::string::npos) return {};
-  }
+  if (file_has("/lib/modules/" + rel + "/modules.dep", "/veth.ko")) return {};
   return {false, "this kernel has no veth driver (CONFIG_VETH), which native XDP on veth needs"};
 }
 
