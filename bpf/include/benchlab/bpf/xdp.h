@@ -32,5 +32,7 @@ struct bl_xdp_gen_counters {
 
 /* The generator's header template: Ethernet + IPv4 (42 bytes with UDP) or IPv6 (62). */
 #define BL_XDP_GEN_MAX_HDR 64
+/* The payload's first 4 bytes (core/packet.hpp kPayloadMagic, "BLUD"), then the 8-byte seq. */
+#define BL_PAYLOAD_MAGIC 0x424c5544
 
 #endif /* BENCHLAB_BPF_XDP_H */

@@ -18,6 +18,7 @@
 #include "benchlab/core/registry.hpp"
 
 struct bpf_object;
+struct xdp_program;
 
 namespace benchlab::bpf {
 
@@ -53,7 +54,7 @@ class XdpAttachment {
   uint32_t prog_id() const;
 
  private:
-  struct xdp_program* prog_ = nullptr;
+  ::xdp_program* prog_ = nullptr;
   int ifindex_ = 0;
   XdpAttachMode mode_;
   bool legacy_ = false;
@@ -181,9 +182,12 @@ ProgRunStats read_prog_run_stats_by_id(uint32_t id);  // opens the program by id
 // (b - a).run_time_ns / (b - a).run_cnt; NaN when no run happened in between.
 double ns_per_run(const ProgRunStats& a, const ProgRunStats& b);
 
-// Whether kernel.bpf_stats_enabled is on right now (any holder of a stats fd, or the sysctl):
-// what the teardown test checks after BpfRunStats is gone.
-bool bpf_stats_enabled_now();
+// How many BPF statistics fds this process holds (links "anon_inode:bpf-stats" in
+// /proc/self/fd): what the teardown test checks after BpfRunStats is gone.
+int open_bpf_stats_fds();
+// The kernel.bpf_stats_enabled sysctl (someone switched statistics on for the whole machine).
+// It does not show fds from bpf_enable_stats; those count while any process holds one.
+bool bpf_stats_sysctl_enabled();
 
 // ---- probes -----------------------------------------------------------------------------------
 
