@@ -300,15 +300,20 @@ nlohmann::json generator_body(ChildChannel& ch, Engine& engine, const GenLimits&
   uint64_t sent = 0, stalls = 0;
   const double t0 = mono_now_s();
   double now = t0;
+  // Token bucket, one batch at a time: the next batch is due when the previous one's tokens are
+  // paid for. The bucket holds at most one batch more, so a generator that was descheduled does
+  // not catch up with a burst (the achieved rate records the shortfall instead).
+  double due = t0;
+  const double depth_s = lim.rate_pps > 0 ? double(engine.max_chunk()) / lim.rate_pps : 0;
   while (sent < lim.max_frames && (now = mono_now_s()) < tl.end) {
     uint64_t chunk = std::min(engine.max_chunk(), lim.max_frames - sent);
     if (lim.rate_pps > 0) {
-      // Token bucket, one batch at a time: frame k may leave at t0 + k / rate.
-      const double due = t0 + double(sent) / lim.rate_pps;
       if (due > now) sleep_until_mono(std::min(due, tl.end));
-      if (mono_now_s() >= tl.end) break;
+      if ((now = mono_now_s()) >= tl.end) break;
+      due = std::max(due, now - depth_s);
     }
     uint64_t n = engine.send(chunk);
+    if (lim.rate_pps > 0) due += double(n) / lim.rate_pps;
     if (n == 0) {
       ++stalls;
       struct timespec ts{0, 20000};
