@@ -16,6 +16,7 @@
 #include "benchlab/core/error.hpp"
 #include "benchlab/netns/packet.hpp"
 #include "benchlab/netns/topology.hpp"
+#include "ethtool_stats.hpp"
 #include "rtnl.hpp"
 
 namespace benchlab::netns {
@@ -110,8 +111,10 @@ LinkCounters read_link_counters(const Endpoint& ep) {
     st.rx_dropped = rtnl_link_get_stat(link, RTNL_LINK_RX_DROPPED);
     st.tx_dropped = rtnl_link_get_stat(link, RTNL_LINK_TX_DROPPED);
     rtnl_link_put(link);
+    // In the same thread: one namespace entry per interface keeps the read short, so the
+    // runner's window edges read every counter close together.
+    add_queue_stats(ethtool_stats_here(ep.ifname), &st);
   });
-  add_queue_stats(read_ethtool_stats(ep), &st);
   return st;
 }
 

@@ -23,6 +23,7 @@
 #include <sstream>
 
 #include "benchlab/core/error.hpp"
+#include "ethtool_stats.hpp"
 
 namespace benchlab::netns {
 
@@ -187,38 +188,44 @@ std::vector<NapiInfo> napi_in_thread(int ifindex) {
 
 }  // namespace
 
-std::map<std::string, uint64_t> read_ethtool_stats(const Endpoint& ep) {
+std::map<std::string, uint64_t> ethtool_stats_here(const std::string& ifname) {
   std::map<std::string, uint64_t> out;
-  ns_of(ep, "read_ethtool_stats").run_in([&] {
+  {
     Fd fd(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
     if (fd.fd < 0) throw SystemError("socket for SIOCETHTOOL", errno);
     alignas(ethtool_sset_info) uint8_t ibuf[sizeof(ethtool_sset_info) + sizeof(uint32_t)] = {};
     auto* info = reinterpret_cast<ethtool_sset_info*>(ibuf);
     info->cmd = ETHTOOL_GSSET_INFO;
     info->sset_mask = 1ull << ETH_SS_STATS;
-    if (int rc = ethtool_call(fd.fd, ep.ifname, info); rc != 0) {
-      if (rc == -EOPNOTSUPP) return;
-      throw SystemError("ETHTOOL_GSSET_INFO on " + ep.ifname, -rc);
+    if (int rc = ethtool_call(fd.fd, ifname, info); rc != 0) {
+      if (rc == -EOPNOTSUPP) return out;
+      throw SystemError("ETHTOOL_GSSET_INFO on " + ifname, -rc);
     }
-    if (!(info->sset_mask & (1ull << ETH_SS_STATS))) return;
+    if (!(info->sset_mask & (1ull << ETH_SS_STATS))) return out;
     const uint32_t n = info->data[0];
-    if (n == 0 || n > 65536) return;
+    if (n == 0 || n > 65536) return out;
     std::vector<uint8_t> sbuf(sizeof(ethtool_gstrings) + size_t(n) * ETH_GSTRING_LEN);
     auto* strings = reinterpret_cast<ethtool_gstrings*>(sbuf.data());
     strings->cmd = ETHTOOL_GSTRINGS;
     strings->string_set = ETH_SS_STATS;
     strings->len = n;
-    if (int rc = ethtool_call(fd.fd, ep.ifname, strings); rc != 0) throw SystemError("ETHTOOL_GSTRINGS on " + ep.ifname, -rc);
+    if (int rc = ethtool_call(fd.fd, ifname, strings); rc != 0) throw SystemError("ETHTOOL_GSTRINGS on " + ifname, -rc);
     std::vector<uint8_t> vbuf(sizeof(ethtool_stats) + size_t(n) * sizeof(uint64_t));
     auto* stats = reinterpret_cast<ethtool_stats*>(vbuf.data());
     stats->cmd = ETHTOOL_GSTATS;
     stats->n_stats = n;
-    if (int rc = ethtool_call(fd.fd, ep.ifname, stats); rc != 0) throw SystemError("ETHTOOL_GSTATS on " + ep.ifname, -rc);
+    if (int rc = ethtool_call(fd.fd, ifname, stats); rc != 0) throw SystemError("ETHTOOL_GSTATS on " + ifname, -rc);
     for (uint32_t i = 0; i < n && i < stats->n_stats; ++i) {
       const char* s = reinterpret_cast<const char*>(strings->data) + size_t(i) * ETH_GSTRING_LEN;
       out[std::string(s, strnlen(s, ETH_GSTRING_LEN))] = stats->data[i];
     }
-  });
+  }
+  return out;
+}
+
+std::map<std::string, uint64_t> read_ethtool_stats(const Endpoint& ep) {
+  std::map<std::string, uint64_t> out;
+  ns_of(ep, "read_ethtool_stats").run_in([&] { out = ethtool_stats_here(ep.ifname); });
   return out;
 }
 

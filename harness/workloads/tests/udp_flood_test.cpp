@@ -51,18 +51,26 @@ OptionValues options(const std::string& engine, double rate = 0) {
   return v;
 }
 
+// Runs udp_flood as the runner does: window hooks and the whole-run snapshot read the datapath's
+// counters and every interface's; *window gets their change over the measured window.
 WorkloadResult run_flood(const Topology& t, const Datapath& dp, const OptionValues& opts, int64_t size = 64,
-                         double duration = 0.5) {
+                         double duration = 0.5, WindowCounters* window = nullptr) {
   const Cell cell = packet_cell(size, 2, "cross-core");
   const CpuAssignment cpus = assign_cpus(CpuPlacement::cross_core, int(sysconf(_SC_NPROCESSORS_ONLN)));
   WorkloadContext ctx{t, cell, opts, dp, cpus, 0.2, duration, {}, false};
-  ctx.hooks.snapshot = [&] {
+  auto snapshot = [&] {
     WindowCounters w{dp.read_counters(), {}};
     for (const Endpoint* e : t.interfaces()) w.links.push_back(netns::read_link_counters(*e));
     return w;
   };
+  WindowCounters begin, end;
+  ctx.hooks.snapshot = snapshot;
+  ctx.hooks.begin = [&] { begin = snapshot(); };
+  ctx.hooks.end = [&] { end = snapshot(); };
   auto wl = workloads().find("udp_flood")->factory();
-  return wl->run(ctx);
+  WorkloadResult r = wl->run(ctx);
+  if (window) *window = {counter_delta(begin.datapath, end.datapath), link_delta(begin.links, end.links)};
+  return r;
 }
 
 void expect_accounted(const WorkloadResult& r) {
@@ -129,8 +137,12 @@ TEST_P(UdpFloodXdp, EngagedAndAccountedInALiveFramesRun) {
     bpf::XdpActionDatapath dp(dut, {c.action, c.mode, c.action == bpf::XdpAction::drop ? "xdp-drop" : "xdp-pass"});
     EXPECT_EQ(dp.attributes().at("attach_mode"), bpf::to_string(c.mode));
     const Counters before = dp.read_counters();
-    const WorkloadResult r = run_flood(*t, dp, options("live-frames"));
+    WindowCounters window;
+    const WorkloadResult r = run_flood(*t, dp, options("live-frames"), 64, 0.8, &window);
     expect_accounted(r);
+    const Engagement eng = dp.check_engagement(window, r);
+    EXPECT_TRUE(eng.checked);
+    EXPECT_TRUE(eng.ok) << eng.message;
     const Counters d = counter_delta(before, dp.read_counters());
     const std::string verdict = std::string("xdp_") + bpf::to_string(c.action) + "_packets";
     EXPECT_GT(counter_or_zero(d, verdict), 1000u) << "the program gave its verdict";
