@@ -6,6 +6,7 @@
 #include "benchlab/bpf/xdp.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <net/if.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <mutex>
 #include <stdexcept>
 
 #include <bpf/bpf.h>
@@ -25,6 +27,7 @@
 
 #include "benchlab/bpf/probes.hpp"
 #include "benchlab/core/error.hpp"
+#include "benchlab/core/system_paths.hpp"
 #include "internal.hpp"
 #include "xdp_actions.skel.h"
 #include "xdp_gen.skel.h"
@@ -88,9 +91,45 @@ const char* to_string(XdpAction a) { return row_of(a).name; }
 
 // ---- XdpAttachment ----------------------------------------------------------------------------
 
+// libxdp takes a flock on <bpffs>/xdp around every attach and detach, creating the directory
+// (mkdir, never removed) the first time and caching its path for the life of the process. So the
+// directory must exist whenever libxdp runs, and a benchlab run must not leave it behind: the
+// first live attachment of the process creates it when it is missing, and the last one removes
+// it again, if it is still empty (a dispatcher's pins, from another tool, would keep it).
+struct XdpAttachment::StateDirUse {
+  static std::mutex& mu() {
+    static std::mutex m;
+    return m;
+  }
+  static int& users() {
+    static int n = 0;
+    return n;
+  }
+  static bool& created() {
+    static bool c = false;
+    return c;
+  }
+  static std::string path() {
+    const char* env = secure_getenv("LIBXDP_BPFFS");
+    return std::string(env && *env ? env : kBpffsRoot) + "/xdp";
+  }
+  StateDirUse() {
+    std::lock_guard<std::mutex> l(mu());
+    if (users()++ == 0) created() = mkdir(path().c_str(), S_IRWXU) == 0;
+    else if (created()) mkdir(path().c_str(), S_IRWXU);   // someone removed it meanwhile
+  }
+  ~StateDirUse() {
+    std::lock_guard<std::mutex> l(mu());
+    if (--users() == 0 && created()) {
+      rmdir(path().c_str());
+      created() = false;
+    }
+  }
+};
+
 XdpAttachment::XdpAttachment(bpf_object* obj, const std::string& section, int ifindex, XdpAttachMode mode,
                              const std::string& who)
-    : ifindex_(ifindex), mode_(mode) {
+    : state_dir_(std::make_unique<StateDirUse>()), ifindex_(ifindex), mode_(mode) {
   install_libbpf_log();   // libxdp's log too: its dispatcher fallback is quiet unless --verbose
   xdp_program* prog = xdp_program__from_bpf_obj(obj, section.c_str());
   if (long err = libxdp_get_error(prog)) throw_load_error(who, "libxdp: finding section " + section, int(err));

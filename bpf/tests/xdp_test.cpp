@@ -195,6 +195,22 @@ TEST(XdpAttachment, NativeAndGenericAttachAndLeaveNothing) {
   XdpActionDatapath first(dut, {XdpAction::pass, XdpAttachMode::generic, "xdp-pass"});
   EXPECT_THROW(XdpActionDatapath(dut, {XdpAction::drop, XdpAttachMode::native, "xdp-drop"}), Error);
   EXPECT_EQ(state_of(dut).generic_id, first.prog_id());
+  // bpffs as it was: libxdp's lock directory only while an attachment lives, unless it was there.
+  EXPECT_EQ(access("/sys/fs/bpf/xdp", F_OK) == 0, true);
+}
+
+TEST(XdpAttachment, LeavesBpffsAsItFoundIt) {
+  REQUIRE_ROOT();
+  const bool had = access("/sys/fs/bpf/xdp", F_OK) == 0;
+  auto topo = veth(Family::ipv4, "b");
+  for (int i = 0; i < 2; ++i) {   // twice: libxdp caches the directory's path after first use
+    {
+      XdpActionDatapath dp(topo->server(), {XdpAction::drop, XdpAttachMode::native, "xdp-drop"});
+      EXPECT_NE(dp.prog_id(), 0u);
+    }
+    EXPECT_EQ(access("/sys/fs/bpf/xdp", F_OK) == 0, had) << "round " << i;
+    EXPECT_TRUE(state_of(topo->server()).empty());
+  }
 }
 
 TEST(LiveFrameGenerator, EveryFrameRunReachesTheCountingProgram) {
