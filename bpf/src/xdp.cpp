@@ -62,11 +62,12 @@ const AttachModeRow& row_of(XdpAttachMode m) {
 struct ActionRow {
   XdpAction action;
   const char* name;
+  const char* verdict_name;
   uint32_t verdict;   // the XDP action value the program returns
 };
 constexpr ActionRow kActions[] = {
-    {XdpAction::drop, "drop", XDP_DROP},
-    {XdpAction::pass, "pass", XDP_PASS},
+    {XdpAction::drop, "drop", "XDP_DROP", XDP_DROP},
+    {XdpAction::pass, "pass", "XDP_PASS", XDP_PASS},
 };
 const ActionRow& row_of(XdpAction a) {
   for (const auto& r : kActions)
@@ -277,8 +278,8 @@ Engagement evaluate_xdp_engagement(const std::string& who, XdpAction action, con
   if (own < kMinXdpShare) {
     e.ok = false;
     e.carried_share = own;
-    e.message = fmt::format("{}: only {} of the {} frames the program ran on got XDP_{} ({} did)", who,
-                            pct(own), ran, to_string(action), acted);
+    e.message = fmt::format("{}: only {} of the {} frames the program ran on got {} ({} did)", who,
+                            pct(own), ran, row_of(action).verdict_name, acted);
     return e;
   }
   const LinkCounters* link = nullptr;
@@ -286,9 +287,9 @@ Engagement evaluate_xdp_engagement(const std::string& who, XdpAction action, con
     if (l.role == role) link = &l;
   if (!link) {
     e.carried_share = own;
-    e.message = fmt::format("{}: ran on {} frames, {} of them XDP_{}; no link counters of the {} interface "
+    e.message = fmt::format("{}: ran on {} frames, {} of them {}; no link counters of the {} interface "
                             "were given, so only BPF's own counters were checked",
-                            who, ran, pct(own), to_string(action), role);
+                            who, ran, pct(own), row_of(action).verdict_name, role);
     return e;
   }
   // The veth counts every frame its peer sent it in rx_packets (NAPI and non-NAPI paths alike),
@@ -302,8 +303,8 @@ Engagement evaluate_xdp_engagement(const std::string& who, XdpAction action, con
                             "are required", who, ran, pct(coverage), arrived, link->ifname, role, pct(kMinXdpShare));
     return e;
   }
-  e.message = fmt::format("{}: ran on {} of the {} frames that reached {}, {} of them XDP_{}", who,
-                          pct(std::min(1.0, coverage)), arrived, link->ifname, pct(own), to_string(action));
+  e.message = fmt::format("{}: ran on {} of the {} frames that reached {}, {} of them {}", who,
+                          pct(std::min(1.0, coverage)), arrived, link->ifname, pct(own), row_of(action).verdict_name);
   return e;
 }
 
