@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -17,6 +19,7 @@
 #include <fstream>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 
 #include <bpf/bpf.h>
@@ -367,9 +370,43 @@ Counters LiveFrameGenerator::counters() const {
   return {{"gen_frames", s.frames}, {"gen_bytes", s.bytes}, {"gen_short_frames", s.short_frames}};
 }
 
+namespace {
+
+// The MAC of `ifindex` in the calling thread's network namespace (a socket is made in the
+// thread's namespace), or nullopt when there is no such interface.
+std::optional<std::array<uint8_t, 6>> mac_of(int ifindex) {
+  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw SystemError("live-frames generator: socket", errno);
+  ifreq ifr{};
+  ifr.ifr_ifindex = ifindex;
+  std::optional<std::array<uint8_t, 6>> mac;
+  if (ioctl(fd, SIOCGIFNAME, &ifr) == 0 && ioctl(fd, SIOCGIFHWADDR, &ifr) == 0) {
+    mac.emplace();
+    std::memcpy(mac->data(), ifr.ifr_hwaddr.sa_data, 6);
+  }
+  close(fd);
+  return mac;
+}
+
+}  // namespace
+
 uint64_t LiveFrameGenerator::run(uint64_t frames, uint32_t batch) {
   if (batch == 0 || batch > kMaxLiveFramesBatch)
     throw std::invalid_argument(fmt::format("live-frames generator: batch {} is outside 1..{}", batch, kMaxLiveFramesBatch));
+  // Frames leave through ingress_ifindex *of the calling thread's namespace*: called from the
+  // wrong one, the same index could name a real NIC. So the interface must carry the frames'
+  // source MAC (the generator's veth); checked once per thread and generator.
+  thread_local const LiveFrameGenerator* verified = nullptr;
+  thread_local pid_t verified_pid = 0;
+  if (ifindex_ != 0 && (verified != this || verified_pid != getpid())) {
+    const auto mac = mac_of(ifindex_);
+    if (!mac || *mac != spec_.src_mac)
+      throw RunError(fmt::format("live-frames generator: ifindex {} in the calling thread's network namespace is {}; "
+                                 "run() must be called from the generator's namespace, whose interface has the "
+                                 "frames' source MAC", ifindex_, mac ? "another interface" : "no interface"));
+    verified = this;
+    verified_pid = getpid();
+  }
   uint64_t ran = 0;
   while (ran < frames) {
     // repeat is an int: whole runs of at most 2^30 frames.

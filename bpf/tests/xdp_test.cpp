@@ -273,6 +273,25 @@ TEST(LiveFrameGenerator, EveryFrameRunReachesTheCountingProgram) {
               (unsigned long long)a.dropped, dp.legacy_mode() ? "true" : "false");
 }
 
+// Called from the wrong namespace, the generator's ifindex names another interface (or none):
+// refused before a frame leaves.
+TEST(LiveFrameGenerator, RefusesToRunOutsideTheGeneratorsNamespace) {
+  REQUIRE_ROOT();
+  auto topo = veth(Family::ipv4, "w");
+  const Endpoint &gen_ep = topo->client(), &dut = topo->server();
+  LiveFrameGenerator gen(spec_between(gen_ep, dut, 64, 1), gen_ep.ifindex);
+  try {
+    dut.ns->run_in([&] { gen.run(1000, 64); });   // the DUT namespace: ifindex names its own veth or nothing
+    ADD_FAILURE() << "ran from the DUT's namespace";
+  } catch (const RunError& e) {
+    EXPECT_NE(std::string(e.what()).find("generator's namespace"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(gen.counters().at("gen_frames"), 0u);
+  uint64_t ran = 0;
+  gen_ep.ns->run_in([&] { ran = gen.run(1000, 64); });
+  EXPECT_EQ(ran, 1000u);
+}
+
 // The way udp_flood uses it: loaded in the parent, run in a forked child that entered the
 // generator's namespace; the parent reads the program's count afterwards.
 TEST(LiveFrameGenerator, LoadedInTheParentRunsInAForkedChild) {

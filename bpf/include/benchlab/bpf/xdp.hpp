@@ -141,7 +141,9 @@ class LiveFrameGenerator {
   LiveFrameGenerator& operator=(const LiveFrameGenerator&) = delete;
 
   // Runs `frames` frames in batches of `batch` (1..256) on the calling thread, which must be in
-  // the generator's namespace. Returns the frames the kernel ran (the program's own count: a
+  // the generator's namespace: the interface at ingress_ifindex there must carry spec.src_mac,
+  // else RunError before any frame (the same index elsewhere could be a real NIC; ifindex 0, for
+  // tests, skips the check). Returns the frames the kernel ran (the program's own count: a
   // signal that interrupts the run returns fewer). Throws RunError on any other failure.
   uint64_t run(uint64_t frames, uint32_t batch);
   // gen_frames (frames the program ran), gen_bytes.
