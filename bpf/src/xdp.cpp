@@ -6,7 +6,10 @@
 #include "benchlab/bpf/xdp.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -15,6 +18,8 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <mutex>
+#include <optional>
 #include <stdexcept>
 
 #include <bpf/bpf.h>
@@ -25,6 +30,7 @@
 
 #include "benchlab/bpf/probes.hpp"
 #include "benchlab/core/error.hpp"
+#include "benchlab/core/system_paths.hpp"
 #include "internal.hpp"
 #include "xdp_actions.skel.h"
 #include "xdp_gen.skel.h"
@@ -59,11 +65,12 @@ const AttachModeRow& row_of(XdpAttachMode m) {
 struct ActionRow {
   XdpAction action;
   const char* name;
+  const char* verdict_name;
   uint32_t verdict;   // the XDP action value the program returns
 };
 constexpr ActionRow kActions[] = {
-    {XdpAction::drop, "drop", XDP_DROP},
-    {XdpAction::pass, "pass", XDP_PASS},
+    {XdpAction::drop, "drop", "XDP_DROP", XDP_DROP},
+    {XdpAction::pass, "pass", "XDP_PASS", XDP_PASS},
 };
 const ActionRow& row_of(XdpAction a) {
   for (const auto& r : kActions)
@@ -88,9 +95,45 @@ const char* to_string(XdpAction a) { return row_of(a).name; }
 
 // ---- XdpAttachment ----------------------------------------------------------------------------
 
+// libxdp takes a flock on <bpffs>/xdp around every attach and detach, creating the directory
+// (mkdir, never removed) the first time and caching its path for the life of the process. So the
+// directory must exist whenever libxdp runs, and a benchlab run must not leave it behind: the
+// first live attachment of the process creates it when it is missing, and the last one removes
+// it again, if it is still empty (a dispatcher's pins, from another tool, would keep it).
+struct XdpAttachment::StateDirUse {
+  static std::mutex& mu() {
+    static std::mutex m;
+    return m;
+  }
+  static int& users() {
+    static int n = 0;
+    return n;
+  }
+  static bool& created() {
+    static bool c = false;
+    return c;
+  }
+  static std::string path() {
+    const char* env = secure_getenv("LIBXDP_BPFFS");
+    return std::string(env && *env ? env : kBpffsRoot) + "/xdp";
+  }
+  StateDirUse() {
+    std::lock_guard<std::mutex> l(mu());
+    if (users()++ == 0) created() = mkdir(path().c_str(), S_IRWXU) == 0;
+    else if (created()) mkdir(path().c_str(), S_IRWXU);   // someone removed it meanwhile
+  }
+  ~StateDirUse() {
+    std::lock_guard<std::mutex> l(mu());
+    if (--users() == 0 && created()) {
+      rmdir(path().c_str());
+      created() = false;
+    }
+  }
+};
+
 XdpAttachment::XdpAttachment(bpf_object* obj, const std::string& section, int ifindex, XdpAttachMode mode,
                              const std::string& who)
-    : ifindex_(ifindex), mode_(mode) {
+    : state_dir_(std::make_unique<StateDirUse>()), ifindex_(ifindex), mode_(mode) {
   install_libbpf_log();   // libxdp's log too: its dispatcher fallback is quiet unless --verbose
   xdp_program* prog = xdp_program__from_bpf_obj(obj, section.c_str());
   if (long err = libxdp_get_error(prog)) throw_load_error(who, "libxdp: finding section " + section, int(err));
@@ -238,8 +281,8 @@ Engagement evaluate_xdp_engagement(const std::string& who, XdpAction action, con
   if (own < kMinXdpShare) {
     e.ok = false;
     e.carried_share = own;
-    e.message = fmt::format("{}: only {} of the {} frames the program ran on got XDP_{} ({} did)", who,
-                            pct(own), ran, to_string(action), acted);
+    e.message = fmt::format("{}: only {} of the {} frames the program ran on got {} ({} did)", who,
+                            pct(own), ran, row_of(action).verdict_name, acted);
     return e;
   }
   const LinkCounters* link = nullptr;
@@ -247,9 +290,9 @@ Engagement evaluate_xdp_engagement(const std::string& who, XdpAction action, con
     if (l.role == role) link = &l;
   if (!link) {
     e.carried_share = own;
-    e.message = fmt::format("{}: ran on {} frames, {} of them XDP_{}; no link counters of the {} interface "
+    e.message = fmt::format("{}: ran on {} frames, {} of them {}; no link counters of the {} interface "
                             "were given, so only BPF's own counters were checked",
-                            who, ran, pct(own), to_string(action), role);
+                            who, ran, pct(own), row_of(action).verdict_name, role);
     return e;
   }
   // The veth counts every frame its peer sent it in rx_packets (NAPI and non-NAPI paths alike),
@@ -263,8 +306,8 @@ Engagement evaluate_xdp_engagement(const std::string& who, XdpAction action, con
                             "are required", who, ran, pct(coverage), arrived, link->ifname, role, pct(kMinXdpShare));
     return e;
   }
-  e.message = fmt::format("{}: ran on {} of the {} frames that reached {}, {} of them XDP_{}", who,
-                          pct(std::min(1.0, coverage)), arrived, link->ifname, pct(own), to_string(action));
+  e.message = fmt::format("{}: ran on {} of the {} frames that reached {}, {} of them {}", who,
+                          pct(std::min(1.0, coverage)), arrived, link->ifname, pct(own), row_of(action).verdict_name);
   return e;
 }
 
@@ -327,9 +370,43 @@ Counters LiveFrameGenerator::counters() const {
   return {{"gen_frames", s.frames}, {"gen_bytes", s.bytes}, {"gen_short_frames", s.short_frames}};
 }
 
+namespace {
+
+// The MAC of `ifindex` in the calling thread's network namespace (a socket is made in the
+// thread's namespace), or nullopt when there is no such interface.
+std::optional<std::array<uint8_t, 6>> mac_of(int ifindex) {
+  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw SystemError("live-frames generator: socket", errno);
+  ifreq ifr{};
+  ifr.ifr_ifindex = ifindex;
+  std::optional<std::array<uint8_t, 6>> mac;
+  if (ioctl(fd, SIOCGIFNAME, &ifr) == 0 && ioctl(fd, SIOCGIFHWADDR, &ifr) == 0) {
+    mac.emplace();
+    std::memcpy(mac->data(), ifr.ifr_hwaddr.sa_data, 6);
+  }
+  close(fd);
+  return mac;
+}
+
+}  // namespace
+
 uint64_t LiveFrameGenerator::run(uint64_t frames, uint32_t batch) {
   if (batch == 0 || batch > kMaxLiveFramesBatch)
     throw std::invalid_argument(fmt::format("live-frames generator: batch {} is outside 1..{}", batch, kMaxLiveFramesBatch));
+  // Frames leave through ingress_ifindex *of the calling thread's namespace*: called from the
+  // wrong one, the same index could name a real NIC. So the interface must carry the frames'
+  // source MAC (the generator's veth); checked once per thread and generator.
+  thread_local const LiveFrameGenerator* verified = nullptr;
+  thread_local pid_t verified_pid = 0;
+  if (ifindex_ != 0 && (verified != this || verified_pid != getpid())) {
+    const auto mac = mac_of(ifindex_);
+    if (!mac || *mac != spec_.src_mac)
+      throw RunError(fmt::format("live-frames generator: ifindex {} in the calling thread's network namespace is {}; "
+                                 "run() must be called from the generator's namespace, whose interface has the "
+                                 "frames' source MAC", ifindex_, mac ? "another interface" : "no interface"));
+    verified = this;
+    verified_pid = getpid();
+  }
   uint64_t ran = 0;
   while (ran < frames) {
     // repeat is an int: whole runs of at most 2^30 frames.

@@ -34,7 +34,7 @@ TEST(XdpEngagement, FailsWhenFramesBypassedTheProgram) {
 TEST(XdpEngagement, FailsOnTheWrongVerdict) {
   Engagement e = evaluate_xdp_engagement("xdp-drop", XdpAction::drop, "dut", window(1000, 10, 1000));
   EXPECT_FALSE(e.ok);
-  EXPECT_NE(e.message.find("XDP_drop"), std::string::npos) << e.message;
+  EXPECT_NE(e.message.find("XDP_DROP"), std::string::npos) << e.message;
   EXPECT_TRUE(evaluate_xdp_engagement("xdp-pass", XdpAction::pass, "dut", window(1000, 10, 1000)).ok);
 }
 

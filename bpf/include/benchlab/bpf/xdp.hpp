@@ -38,6 +38,9 @@ XdpAttachMode parse_xdp_attach_mode(const std::string& s);   // throws std::inva
 // libbpf's (quiet unless --verbose), so the fallback prints nothing.
 // The destructor detaches exactly this program in the same mode. It must run in the same network
 // namespace as the constructor (XdpActionDatapath does both through NetNamespace::run_in).
+// libxdp also makes <bpffs>/xdp (its lock directory, $LIBXDP_BPFFS or /sys/fs/bpf) on first use
+// and never removes it; when no such directory existed, the attachments make it themselves and
+// the last one alive removes it (if empty), so a run leaves bpffs as it found it.
 // Throws UnsupportedError (EPERM, EOPNOTSUPP: a driver without native XDP) or RunError.
 class XdpAttachment {
  public:
@@ -54,6 +57,8 @@ class XdpAttachment {
   uint32_t prog_id() const;
 
  private:
+  struct StateDirUse;   // libxdp's <bpffs>/xdp lock directory, removed again if we made it
+  std::unique_ptr<StateDirUse> state_dir_;
   ::xdp_program* prog_ = nullptr;
   int ifindex_ = 0;
   XdpAttachMode mode_;
@@ -136,7 +141,9 @@ class LiveFrameGenerator {
   LiveFrameGenerator& operator=(const LiveFrameGenerator&) = delete;
 
   // Runs `frames` frames in batches of `batch` (1..256) on the calling thread, which must be in
-  // the generator's namespace. Returns the frames the kernel ran (the program's own count: a
+  // the generator's namespace: the interface at ingress_ifindex there must carry spec.src_mac,
+  // else RunError before any frame (the same index elsewhere could be a real NIC; ifindex 0, for
+  // tests, skips the check). Returns the frames the kernel ran (the program's own count: a
   // signal that interrupts the run returns fewer). Throws RunError on any other failure.
   uint64_t run(uint64_t frames, uint32_t batch);
   // gen_frames (frames the program ran), gen_bytes.
