@@ -23,7 +23,8 @@ inline constexpr double kProgramCostPassS = 0.5;
 // Frames handled per second over the measured samples of `r` (0 when there are none).
 double handled_pps(const WorkloadResult& r);
 
-// Whether a run at `pps` with `dut_drops` drops is generator-bound against the generator alone.
+// Whether a run at `pps` with `dut_drops` drops (dropped at the DUT or refused by its full ring)
+// is generator-bound against the generator alone.
 bool generator_bound(double pps, uint64_t dut_drops, double alone_pps);
 
 // Labels `rec` (a finished packet run) against the generator-alone rate: extra figures
