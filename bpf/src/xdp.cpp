@@ -221,8 +221,10 @@ XdpActionDatapath::~XdpActionDatapath() {
     try {
       in_namespace(ep_, [&] { st_->attachment.reset(); });
     } catch (...) {
-      // The namespace thread could not start: the interface (and its program) goes with the
-      // topology's namespace, which is torn down next.
+      // The namespace thread could not start. Detaching from this thread would name ifindex in
+      // the wrong namespace, so the attachment is let go instead: the interface and its program
+      // go with the topology's namespace, torn down next (the program fd closes at exit).
+      (void)st_->attachment.release();
     }
   }
 }

@@ -90,6 +90,9 @@ struct XdpActionConfig {
 //   xdp_parse_errors                  frames that were not a whole Ethernet [+VLAN] + IPv4/IPv6
 //                                     [+ UDP/TCP] header stack (still given the action's verdict)
 //   xdp_<verdict>_packets/_bytes      per verdict returned (aborted, drop, pass, tx, redirect)
+//   xdp_ipv4_packets, xdp_ipv6_packets, xdp_udp_packets
+//                                     what the parser recognised (UDP: unfragmented or first
+//                                     fragments), e.g. to tell the generator's frames from ND/ARP
 class XdpActionDatapath final : public Datapath {
  public:
   XdpActionDatapath(const Endpoint& ep, const XdpActionConfig& cfg);   // throws
@@ -146,7 +149,8 @@ class LiveFrameGenerator {
   // tests, skips the check). Returns the frames the kernel ran (the program's own count: a
   // signal that interrupts the run returns fewer). Throws RunError on any other failure.
   uint64_t run(uint64_t frames, uint32_t batch);
-  // gen_frames (frames the program ran), gen_bytes.
+  // gen_frames (frames the program ran and sent with XDP_TX), gen_bytes, gen_short_frames
+  // (frames shorter than the template: untouched, XDP_ABORTED; never in live-frames mode).
   Counters counters() const;
 
   const FrameSpec& spec() const { return spec_; }
