@@ -50,7 +50,7 @@ check bpf/src core proxy bpf
 check bpf/include core proxy bpf
 check bpf/progs bpf
 check_no_root_headers bpf
-check harness/workloads core workloads bpf
+check harness/workloads core workloads bpf netns
 check_no_root_headers harness/workloads
 check reports core reports
 check_no_root_headers reports
@@ -68,7 +68,7 @@ if [ -n "$build" ]; then
     [benchlab_netns]="benchlab_core"
     [benchlab_proxy]="benchlab_core"
     [benchlab_bpf]="benchlab_core benchlab_proxy"
-    [benchlab_workloads]="benchlab_core benchlab_bpf"
+    [benchlab_workloads]="benchlab_core benchlab_bpf benchlab_proxy benchlab_netns"
     [benchlab_reports]="benchlab_core"
   )
   for t in "${!allowed[@]}"; do

@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
 
 #include "benchlab/bpf/libbpf_log.hpp"
 
@@ -42,11 +43,20 @@ int print_fn(enum libbpf_print_level level, const char* fmt, va_list args) {
   return n;
 }
 
+// libxdp logs through its own callback (its dispatcher fallback on kernels where the
+// dispatcher cannot load warns on every attach); same policy, same prefix rules.
+int libxdp_print_fn(enum libxdp_print_level level, const char* fmt, va_list args) {
+  return print_fn(static_cast<libbpf_print_level>(level), fmt, args);
+}
+
 }  // namespace
 
 void install_libbpf_log() {
   static std::once_flag once;
-  std::call_once(once, [] { libbpf_set_print(print_fn); });
+  std::call_once(once, [] {
+    libbpf_set_print(print_fn);
+    libxdp_set_print(libxdp_print_fn);
+  });
 }
 
 void set_libbpf_verbose(bool verbose) {

@@ -6,6 +6,7 @@
 
 #include "benchlab/bpf/sockhash_redirect.hpp"
 #include "benchlab/bpf/sockmap_movers.hpp"
+#include "benchlab/bpf/xdp.hpp"
 #include "benchlab/proxy/register.hpp"
 
 namespace benchlab::bpf {
@@ -140,6 +141,7 @@ void register_bpf_datapaths(DatapathRegistry& reg) {
         return make_egress_redirect_mover(name, sockmap_mover_config(ctx, proxy));
       },
       [] { return first_failure({probe_bpf, probe_sk_skb}); }, miss_metrics()));
+  register_xdp_datapaths(reg);
 }
 
 }  // namespace benchlab::bpf

@@ -10,6 +10,7 @@
 #include "benchlab/kernel_datapath.hpp"
 #include "benchlab/proxy/register.hpp"
 #include "benchlab/workloads/tcp.hpp"
+#include "benchlab/workloads/udp_flood.hpp"
 
 namespace benchlab {
 namespace {
@@ -49,6 +50,22 @@ void register_topologies(TopologyRegistry& reg) {
       .factory = [](const TopologyOptions& o, const OptionValues& v) { return netns::make_veth(with_values(o, v)); },
       .probe = probe_netns,   // veth may be built in: a failed create says why
   });
+  reg.add({
+      .name = "veth-packet",
+      .description = "two benchlab namespaces joined by a veth pair for packet workloads: endpoints generator "
+                     "(198.18.0.1 / 2001:2::1) and dut (.2 / ::2), static neighbours",
+      .options = {family_option(),
+                  {.name = "mtu", .type = OptionType::integer, .default_value = int64_t(1500),
+                   .doc = "MTU of both veth ends", .min = 1280, .max = 3498},
+                  {.name = "dut_gro", .type = OptionType::boolean, .default_value = true,
+                   .doc = "GRO on the DUT end, which turns its veth NAPI on: frames sent into the pair with XDP_TX "
+                          "(the live-frames engine) are accepted only when the DUT has NAPI (GRO or a native XDP "
+                          "program); a cell where neither holds is refused rather than lose frames silently"}},
+      .factory = [](const TopologyOptions& o, const OptionValues& v) {
+        return netns::make_veth_packet(with_values(o, v), v.get_bool("dut_gro"));
+      },
+      .probe = probe_netns,
+  });
 }
 
 Registries make_builtins() {
@@ -59,6 +76,7 @@ Registries make_builtins() {
   bpf::register_bpf_datapaths(r.datapaths);
   workloads::register_tcp_stream(r.workloads);
   workloads::register_tcp_rr(r.workloads);
+  workloads::register_udp_flood(r.workloads);
   return r;
 }
 

@@ -17,6 +17,7 @@
 #include "benchlab/core/clock.hpp"
 #include "benchlab/core/error.hpp"
 #include "benchlab/kernel_context.hpp"
+#include "benchlab/packet_passes.hpp"
 
 namespace benchlab {
 namespace {
@@ -150,9 +151,55 @@ reports::Report run_scenario(const ScenarioSpec& spec, const Registries& reg, co
   for (const auto& dp : spec.datapaths)
     for (DatapathVariant& v : spec.variants(dp)) variants.push_back(std::move(v));
 
+  // The topology of one run, with the cell's values of the topology's own axes.
+  auto build_topology = [&](const Cell& cell, TopologyOptions& topts) {
+    topts.run_id = run_base + fmt::format("{:02x}", seq++ & 0xff);
+    OptionValues topo_values = spec.topology_options;
+    for (const AxisSpec& a : spec.topology_axes)
+      if (const OptionValue* v = cell.find(a.name)) topo_values.set(a.name, *v);
+    return topo_entry->factory(topts, topo_values);
+  };
+
+  // Packet cells: the generator alone, with a native XDP_DROP on the DUT (packet_passes.hpp).
+  const auto* alone_dp = reg.datapaths.find("xdp-drop");
+  const bool alone_supported = alone_dp && alone_dp->probe().ok;
+  auto generator_alone = [&](const Cell& cell, std::string* error) -> std::optional<double> {
+    const OptionValues& wopts = spec.workload_options.at(cell.workload());
+    if (spec.workload_kind.at(cell.workload()) != "packet" || !wopts.has("generator_alone") ||
+        !wopts.get_bool("generator_alone") || unsupported.count(cell.workload()))
+      return std::nullopt;
+    if (!alone_supported) {
+      *error = "no native xdp-drop here to measure the generator alone";
+      return std::nullopt;
+    }
+    try {
+      TopologyOptions topts;
+      std::unique_ptr<Topology> topo = build_topology(cell, topts);
+      OptionValues variant;
+      variant.set("attach_mode", std::string("native"));
+      const CpuAssignment cpus = assign_cpus(placement_of(cell), ncpu);
+      DatapathContext dctx{*topo, cell, OptionValues::defaults(alone_dp->options), topts.run_id, cpus, variant};
+      std::unique_ptr<Datapath> dp = alone_dp->factory(dctx);
+      auto workload = reg.workloads.find(cell.workload())->factory();
+      WorkloadContext wctx{*topo, cell, wopts, *dp, cpus, spec.warmup_s, spec.duration_s, {}, opts.verbose};
+      wctx.hooks.snapshot = [&] { return WindowCounters{dp->read_counters(), read_topology_links(*topo)}; };
+      const WorkloadResult r = workload->run(wctx);
+      if (!r.failure.empty()) {
+        *error = r.failure;
+        return std::nullopt;
+      }
+      return handled_pps(r);
+    } catch (const std::exception& e) {
+      *error = e.what();
+      return std::nullopt;
+    }
+  };
+
   for (size_t ci = 0; ci < cells.size() && !stop(); ++ci) {
     const Cell& cell = cells[ci];
     for (int rep = 0; rep < spec.repetitions && !stop(); ++rep) {
+      std::string alone_error;
+      const std::optional<double> alone_pps = generator_alone(cell, &alone_error);
       for (const DatapathVariant& variant : variants) {
         const std::string& dp = variant.datapath;
         if (stop()) break;
@@ -180,14 +227,9 @@ reports::Report run_scenario(const ScenarioSpec& spec, const Registries& reg, co
           continue;
         }
         TopologyOptions topts;
-        topts.run_id = run_base + fmt::format("{:02x}", seq++ & 0xff);
         std::unique_ptr<Topology> topo;
         try {
-          // The topology's own axes take this cell's values.
-          OptionValues topo_values = spec.topology_options;
-          for (const AxisSpec& a : spec.topology_axes)
-            if (const OptionValue* v = cell.find(a.name)) topo_values.set(a.name, *v);
-          topo = topo_entry->factory(topts, topo_values);
+          topo = build_topology(cell, topts);
           rec.topology_build_ms = std::chrono::duration<double, std::milli>(topo->build_time()).count();
           if (!offloads_recorded) {
             report.context["offloads"] = capture_offloads(*topo);
@@ -212,12 +254,21 @@ reports::Report run_scenario(const ScenarioSpec& spec, const Registries& reg, co
               rec.cpu_end = read_proc_stat();
               c_end = {datapath->read_counters(), read_topology_links(*topo)};
             };
+            wctx.hooks.snapshot = [&] { return WindowCounters{datapath->read_counters(), read_topology_links(*topo)}; };
             rec.result = workload->run(wctx);
             const WindowCounters delta{counter_delta(c_begin.datapath, c_end.datapath),
                                        link_delta(c_begin.links, c_end.links)};
             rec.counters_delta = delta.datapath;
             rec.links_delta = delta.links;
             rec.engagement = datapath->check_engagement(delta, rec.result);
+            rec.attributes = datapath->attributes();
+            if (spec.workload_kind.at(cell.workload()) == "packet" && rec.result.failure.empty()) {
+              if (alone_pps) label_generator_bound(rec, *alone_pps);
+              else if (!alone_error.empty()) rec.attributes["generator_alone_error"] = alone_error;
+              const OptionValues& wopts = spec.workload_options.at(cell.workload());
+              if (wopts.has("program_cost") && wopts.get_bool("program_cost") && !stop())
+                program_cost_pass(*workload, wctx, *datapath, rec);
+            }
             // The workload's own failure is the first cause (a timeout also leaves the datapath
             // nothing to show); its samples stay in the record either way.
             if (!rec.result.failure.empty()) {

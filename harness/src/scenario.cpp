@@ -677,7 +677,25 @@ size_t ScenarioSpec::run_count() const {
 double ScenarioSpec::estimated_seconds() const {
   // Per run: warm-up + window + the topology, attach and process start-up (measured at about
   // 0.2 s on a 2-core VM; 0.3 leaves room).
-  return double(run_count()) * (warmup_s + duration_s + 0.3);
+  const double per_run = warmup_s + duration_s + 0.3;
+  double est = double(run_count()) * per_run;
+  // Packet cells add the runner's passes (harness/include/benchlab/packet_passes.hpp): the
+  // generator alone once per cell and repetition, and a 0.5 s program-cost load after each run of
+  // a datapath other than the baseline.
+  for (const Cell& c : cells()) {
+    auto kind = workload_kind.find(c.workload());
+    auto opts = workload_options.find(c.workload());
+    if (kind == workload_kind.end() || kind->second != "packet" || opts == workload_options.end()) continue;
+    const OptionValues& o = opts->second;
+    if (o.has("generator_alone") && o.get_bool("generator_alone")) est += repetitions * per_run;
+    if (o.has("program_cost") && o.get_bool("program_cost"))
+      for (const auto& d : datapaths) {
+        auto b = baselines.find("packet");
+        if ((b != baselines.end() && b->second == d) || !runs_in(d, c.workload())) continue;
+        est += double(repetitions) * double(variants(d).size()) * (0.5 + 0.3);
+      }
+  }
+  return est;
 }
 
 ScenarioSpec parse_scenario(const std::string& text, const std::string& name, const Registries& reg,

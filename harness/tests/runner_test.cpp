@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include "benchlab/bpf/xdp.hpp"
+#include "benchlab/builtin_registries.hpp"
+#include "benchlab/netns/netns.hpp"
 #include "benchlab/netns/topology.hpp"
 #include "benchlab/runner.hpp"
 #include "benchlab/scenario.hpp"
@@ -51,6 +54,39 @@ TEST(Runner, AWorkloadsFailureFailsTheRunWithItsReasonAndKeepsItsSamples) {
   EXPECT_GT(bytes, 0u);
   EXPECT_EQ(run.result.payload_errors, 1u);
   EXPECT_FALSE(run.cpu_end.per_cpu.empty());   // the window hooks ran
+}
+
+// A packet cell through the real registry: the kernel baseline and xdp-drop (native) with the
+// live-frames engine, the generator-alone pass and the program-cost pass; every run accounted
+// for, the datapath's attributes in the record, and nothing left afterwards (no namespace, no
+// BPF statistics fd).
+TEST(Runner, PacketCellRunsItsPassesAndLeavesNothing) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to build network namespaces and load XDP";
+  if (!bpf::xdp_live_frames_supported()) GTEST_SKIP() << "no BPF_F_TEST_XDP_LIVE_FRAMES here";
+  const Registries& reg = builtin_registries();
+  const ScenarioSpec spec = parse_scenario(
+      "name = 'packets'\nworkloads = ['udp_flood']\ndatapaths = ['xdp-drop']\n"
+      "warmup_s = 0.2\nduration_s = 0.3\nrepetitions = 1\n"
+      "[topology]\nkind = 'veth-packet'\n[matrix]\nattach_mode = ['native']\n",
+      "packets.toml", reg);
+  const reports::Report report = run_scenario(spec, reg, {});
+  ASSERT_EQ(report.runs.size(), 2u);
+  for (const reports::RunRecord& run : report.runs) {
+    SCOPED_TRACE(run.variant);
+    EXPECT_EQ(run.status, reports::RunStatus::ok) << run.error;
+    EXPECT_EQ(run.result.extra.at("acct_ok"), 1.0);
+    EXPECT_GT(run.result.extra.at("generator_alone_pps"), 0.0) << "the generator alone was measured";
+    EXPECT_TRUE(run.result.extra.count("generator_bound"));
+  }
+  const reports::RunRecord& xdp = report.runs[1];
+  EXPECT_EQ(xdp.variant, "xdp-drop[native]");
+  EXPECT_EQ(xdp.attributes.at("attach_mode"), "native");
+  EXPECT_TRUE(xdp.attributes.count("xdp_legacy_mode"));
+  EXPECT_FALSE(xdp.attributes.count("prog_cost_error")) << xdp.attributes.at("prog_cost_error");
+  EXPECT_GT(xdp.result.extra.at("prog_ns_per_packet"), 0.0) << "the program-cost pass ran";
+  EXPECT_FALSE(report.runs[0].result.extra.count("prog_ns_per_packet")) << "the kernel has no program";
+  EXPECT_EQ(bpf::open_bpf_stats_fds(), 0) << "no BPF statistics fd is left open";
+  EXPECT_TRUE(netns::list_benchlab_netns().empty());
 }
 
 }  // namespace

@@ -14,7 +14,9 @@
 #include <netlink/route/link.h>
 
 #include "benchlab/core/error.hpp"
+#include "benchlab/netns/packet.hpp"
 #include "benchlab/netns/topology.hpp"
+#include "ethtool_stats.hpp"
 #include "rtnl.hpp"
 
 namespace benchlab::netns {
@@ -109,6 +111,9 @@ LinkCounters read_link_counters(const Endpoint& ep) {
     st.rx_dropped = rtnl_link_get_stat(link, RTNL_LINK_RX_DROPPED);
     st.tx_dropped = rtnl_link_get_stat(link, RTNL_LINK_TX_DROPPED);
     rtnl_link_put(link);
+    // In the same thread: one namespace entry per interface keeps the read short, so the
+    // runner's window edges read every counter close together.
+    add_queue_stats(ethtool_stats_here(ep.ifname), &st);
   });
   return st;
 }

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "benchlab/core/error.hpp"
+#include "benchlab/netns/packet.hpp"
 #include "rtnl.hpp"
 
 namespace benchlab::netns {
@@ -111,9 +112,21 @@ class VethLink {
   std::string name_;
 };
 
+// The roles and namespace suffixes of a veth topology's two ends: client/server ("-c", "-s") or,
+// for packet workloads, generator/dut ("-g", "-d").
+struct VethRoles {
+  const char* kind;
+  const char* first_role;
+  const char* second_role;
+  char first_suffix, second_suffix;
+};
+constexpr VethRoles kSocketVeth{"veth", "client", "server", 'c', 's'};
+constexpr VethRoles kPacketVeth{"veth-packet", "generator", "dut", 'g', 'd'};
+
 class VethTopology final : public Topology {
  public:
-  static std::unique_ptr<Topology> build(const TopologyOptions& opts) {
+  static std::unique_ptr<Topology> build(const TopologyOptions& opts, const VethRoles& roles = kSocketVeth,
+                                         bool second_gro = false) {
     check_run_id(opts.run_id);
     const auto t0 = Clock::now();
     // On any throw below, ~VethTopology undoes whatever was built so far.
@@ -121,17 +134,18 @@ class VethTopology final : public Topology {
     const bool v6 = opts.family == Family::ipv6;
     const int prefix = v6 ? 64 : 30;
     const std::string id = link_id(opts.run_id);
-    t->client_ns_ = Netns::create(std::string(kNamePrefix) + opts.run_id + "-c");
-    t->server_ns_ = Netns::create(std::string(kNamePrefix) + opts.run_id + "-s");
+    t->roles_ = roles;
+    t->client_ns_ = Netns::create(std::string(kNamePrefix) + opts.run_id + "-" + roles.first_suffix);
+    t->server_ns_ = Netns::create(std::string(kNamePrefix) + opts.run_id + "-" + roles.second_suffix);
 
     Endpoint& c = t->client_;
     Endpoint& s = t->server_;
-    c.role = "client";
-    s.role = "server";
+    c.role = roles.first_role;
+    s.role = roles.second_role;
     c.ns = t->client_ns_.get();
     s.ns = t->server_ns_.get();
-    c.ifname = "bl" + id + "c";
-    s.ifname = "bl" + id + "s";
+    c.ifname = "bl" + id + roles.first_suffix;
+    s.ifname = "bl" + id + roles.second_suffix;
     c.addr = addr(v6 ? "2001:2::1" : "198.18.0.1");
     s.addr = addr(v6 ? "2001:2::2" : "198.18.0.2");
 
@@ -156,6 +170,8 @@ class VethTopology final : public Topology {
       rtnl::add_address(sock, s.ifindex, s.addr, prefix);
       rtnl::add_permanent_neighbour(sock, s.ifindex, c.addr, c.mac);
     });
+    // GRO on the receiving end turns its veth NAPI on (see packet.hpp).
+    if (second_gro) set_gro(s, true);
     c.ns->run_in([&] {
       rtnl::Socket sock;
       rtnl::add_permanent_neighbour(sock, c.ifindex, s.addr, s.mac);
@@ -170,13 +186,14 @@ class VethTopology final : public Topology {
     client_ns_.reset();
   }
 
-  std::string kind() const override { return "veth"; }
+  std::string kind() const override { return roles_.kind; }
   const Endpoint& client() const override { return client_; }
   const Endpoint& server() const override { return server_; }
   std::vector<const Endpoint*> interfaces() const override { return {&client_, &server_}; }
 
  private:
   VethTopology() = default;
+  VethRoles roles_ = kSocketVeth;
   std::unique_ptr<Netns> client_ns_, server_ns_;
   VethLink veth_;
   Endpoint client_, server_;
@@ -187,5 +204,9 @@ class VethTopology final : public Topology {
 std::unique_ptr<Topology> make_loopback(const TopologyOptions& opts) { return LoopbackTopology::build(opts); }
 
 std::unique_ptr<Topology> make_veth(const TopologyOptions& opts) { return VethTopology::build(opts); }
+
+std::unique_ptr<Topology> make_veth_packet(const TopologyOptions& opts, bool dut_gro) {
+  return VethTopology::build(opts, kPacketVeth, dut_gro);
+}
 
 }  // namespace benchlab::netns

@@ -141,6 +141,12 @@ std::string console_table(const Report& report) {
     for (const auto& run : r->runs) {
       if (run.cell.label() != label) continue;
       if (run.status != RunStatus::ok) note(to_string(run.status), run, first_line(run.error));
+      if (auto l = run.attributes.find("label"); l != run.attributes.end() && l->second == "generator-bound") {
+        const auto alone = run.result.extra.find("generator_alone_pps");
+        note("generator-bound", run,
+             fmt::format("≥ {:.0f}% of the generator alone ({:.3f} Mpps) with no DUT drops: it measured the generator",
+                         100 * 0.95, alone == run.result.extra.end() ? 0.0 : alone->second * 1e-6));
+      }
       if (run.engagement.checked && !run.engagement.ok)
         note("not engaged", run,
              fmt::format("carried {:.1f}% of the traffic: {}", 100 * run.engagement.carried_share,

@@ -148,9 +148,16 @@ ojson run_json(const RunRecord& r, const MetricTable& table) {
                      {"rx_bytes", l.rx_bytes},
                      {"tx_bytes", l.tx_bytes},
                      {"rx_dropped", l.rx_dropped},
-                     {"tx_dropped", l.tx_dropped}});
+                     {"tx_dropped", l.tx_dropped},
+                     {"xdp_xmit", l.xdp_xmit},
+                     {"xdp_xmit_errors", l.xdp_xmit_errors},
+                     {"rxq_drops", l.rxq_drops},
+                     {"rxq_xdp_packets", l.rxq_xdp_packets},
+                     {"rxq_xdp_drops", l.rxq_xdp_drops}});
   ojson derived = ojson::object();
   for (const auto& [name, v] : derive(table, r)) derived[name] = v;
+  ojson attributes = ojson::object();
+  for (const auto& [k, v] : r.attributes) attributes[k] = v;
   return {{"cell", cell_json(r.cell)},
           {"datapath", r.datapath},
           {"variant", r.variant},
@@ -166,6 +173,7 @@ ojson run_json(const RunRecord& r, const MetricTable& table) {
           {"cpu_end", cpu_json(r.cpu_end)},
           {"counters_delta", counters},
           {"links_delta", links},
+          {"attributes", attributes},
           {"engagement",
            {{"checked", r.engagement.checked},
             {"ok", r.engagement.ok},
@@ -550,8 +558,17 @@ RunRecord read_run(const Node& n) {
       c.tx_bytes = l["tx_bytes"].u64();
       c.rx_dropped = l["rx_dropped"].u64();
       c.tx_dropped = l["tx_dropped"].u64();
+      if (l.has("xdp_xmit")) {   // absent in reports written before the driver's queue statistics
+        c.xdp_xmit = l["xdp_xmit"].u64();
+        c.xdp_xmit_errors = l["xdp_xmit_errors"].u64();
+        c.rxq_drops = l["rxq_drops"].u64();
+        c.rxq_xdp_packets = l["rxq_xdp_packets"].u64();
+        c.rxq_xdp_drops = l["rxq_xdp_drops"].u64();
+      }
       r.links_delta.push_back(std::move(c));
     }
+  if (n.has("attributes"))   // absent in reports written before datapath attributes
+    for (const auto& [k, v] : n["attributes"].members()) r.attributes[k] = v.str();
   const Node e = n["engagement"];
   r.engagement.checked = e["checked"].boolean();
   r.engagement.ok = e["ok"].boolean();

@@ -75,5 +75,22 @@ TEST(ConsoleTable, ExampleReport) {
   std::cout << t;   // for a human reading the test log
 }
 
+TEST(ConsoleTable, GeneratorBoundRunsAreSaidUnderTheirCell) {
+  Report rep;
+  rep.metrics = testing::socket_metric_table();
+  rep.scenario.name = "packets";
+  const Cell a = make_cell("tcp_stream", 1024);
+  rep.runs.push_back(run_with_throughput(a, "kernel", 0, 10e9));
+  RunRecord bound = run_with_throughput(a, "xdp-drop", 0, 25e9);
+  bound.attributes["label"] = "generator-bound";
+  bound.result.extra["generator_alone_pps"] = 5.2e6;
+  rep.runs.push_back(bound);
+  summarize(rep);
+  const std::string t = console_table(rep);
+  SCOPED_TRACE(t);
+  EXPECT_TRUE(has(t, "generator-bound xdp-drop rep 0: ≥ 95% of the generator alone (5.200 Mpps) with no DUT drops"));
+  EXPECT_FALSE(has(t, "generator-bound kernel"));
+}
+
 }  // namespace
 }  // namespace benchlab::reports

@@ -33,6 +33,11 @@ std::vector<LinkCounters> link_delta(const std::vector<LinkCounters>& a, const s
     d.tx_bytes = minus(e.tx_bytes, base.tx_bytes);
     d.rx_dropped = minus(e.rx_dropped, base.rx_dropped);
     d.tx_dropped = minus(e.tx_dropped, base.tx_dropped);
+    d.xdp_xmit = minus(e.xdp_xmit, base.xdp_xmit);
+    d.xdp_xmit_errors = minus(e.xdp_xmit_errors, base.xdp_xmit_errors);
+    d.rxq_drops = minus(e.rxq_drops, base.rxq_drops);
+    d.rxq_xdp_packets = minus(e.rxq_xdp_packets, base.rxq_xdp_packets);
+    d.rxq_xdp_drops = minus(e.rxq_xdp_drops, base.rxq_xdp_drops);
     out.push_back(d);
   }
   return out;

@@ -44,6 +44,9 @@ struct RunRecord {
   Counters counters_delta;          // the datapath's own counters over the window
   std::vector<LinkCounters> links_delta;   // every topology interface's counters over the window
   Engagement engagement;
+  // How the datapath was set up (Datapath::attributes(): an XDP program's attach mode, libxdp's
+  // legacy mode, program id) and how the run's machinery was (the DUT's threaded NAPI ...).
+  std::map<std::string, std::string> attributes;
   double topology_build_ms = 0;
   double topology_teardown_ms = 0;
 };

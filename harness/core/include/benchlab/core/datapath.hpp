@@ -65,6 +65,11 @@ class Datapath {
   virtual Engagement check_engagement(const WindowCounters& /*delta*/, const WorkloadResult& /*r*/) const {
     return {};
   }
+
+  // Facts about how the datapath was set up that the report records with each run (e.g. an XDP
+  // program's attach mode, whether libxdp ran it in legacy single-program mode, its program id).
+  // Read once after construction; plain strings, no derivation.
+  virtual std::map<std::string, std::string> attributes() const { return {}; }
 };
 
 }  // namespace benchlab

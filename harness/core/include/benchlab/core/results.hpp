@@ -62,6 +62,11 @@ struct LinkCounters {
   std::string role;     // the endpoint's role: "client", "server", ...
   std::string ifname;
   uint64_t rx_packets = 0, tx_packets = 0, rx_bytes = 0, tx_bytes = 0, rx_dropped = 0, tx_dropped = 0;
+  // The driver's per-queue statistics (ETHTOOL_GSTATS), summed over queues; zero for a device
+  // without them. On veth: frames this end sent with ndo_xdp_xmit (XDP_TX/REDIRECT into it) and
+  // those its peer's ring refused; frames this end's receive queues dropped, ran through XDP, and
+  // dropped in XDP.
+  uint64_t xdp_xmit = 0, xdp_xmit_errors = 0, rxq_drops = 0, rxq_xdp_packets = 0, rxq_xdp_drops = 0;
   bool operator==(const LinkCounters&) const = default;
 };
 // b - a, record by record, matched by (role, ifname); a record only in b counts from zero.

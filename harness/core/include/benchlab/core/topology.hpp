@@ -76,4 +76,11 @@ class Topology {
   std::chrono::nanoseconds build_time_{0};
 };
 
+// The topology's endpoint of `role` among its interfaces(), or nullptr.
+inline const Endpoint* find_endpoint(const Topology& t, const std::string& role) {
+  for (const Endpoint* e : t.interfaces())
+    if (e->role == role) return e;
+  return nullptr;
+}
+
 }  // namespace benchlab

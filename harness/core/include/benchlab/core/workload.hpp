@@ -19,6 +19,10 @@ namespace benchlab {
 struct WindowHooks {
   std::function<void()> begin;   // measured window starts (after warm-up)
   std::function<void()> end;     // measured window ends
+  // The datapath's counters and every topology interface's, read now: what a workload that
+  // accounts for every packet over the whole run reads before its load and after it drained.
+  // Empty when the caller offers none (a workload then skips that accounting).
+  std::function<WindowCounters()> snapshot;
 };
 
 struct WorkloadContext {
