@@ -69,7 +69,9 @@ struct RowKey {
 };
 
 struct MetricComparison {
-  std::string metric, unit;
+  std::string metric, unit;                   // unit "×" in ratio mode
+  std::string display_unit;                   // how the renderers show medians: unit x display_scale
+  double display_scale = 1;
   Direction direction = Direction::neither;
   int n_base = 0, n_next = 0;                 // ok repetitions that entered the test
   double base_median = 0, next_median = 0;    // of the compared values (ratios in ratio mode)
