@@ -276,13 +276,22 @@ CompareResult compare_reports(const Report& base, const Report& next, const Comp
   }
   if (tested.empty()) c.min_attainable_p = 1;
   c.can_reach_alpha = !tested.empty() && unreachable == 0;
-  if (unreachable)
+  if (unreachable) {
+    const bool alone = c.min_attainable_p >= o.alpha;   // not even one test, uncorrected
+    std::string what;
+    if (alone || o.correction == Correction::holm)
+      what = fmt::format("{} of {} comparisons can never reach p < {}", unreachable, tested.size(), o.alpha);
+    else   // BH: a change shared by many rows can still show; one alone cannot
+      what = fmt::format("a change in fewer than {} of the {} comparisons can never reach p < {} after the bh "
+                         "correction (changes shared by many rows still can)",
+                         int(std::ceil(c.min_attainable_p * family / o.alpha)), tested.size(), o.alpha);
     c.warnings.push_back(fmt::format(
-        "too few repetitions: {} of {} comparisons can never reach p < {} (at {} vs {} repetitions the smallest "
-        "two-sided Mann-Whitney p is {:.3g}{}); their \"no change\" means \"not measurable\": run more repetitions{}",
-        unreachable, tested.size(), o.alpha, worst.first, worst.second, c.min_attainable_p,
-        family > 1 ? fmt::format(", x {} comparisons under {} correction", c.comparisons, to_string(o.correction)) : "",
-        family > 1 ? " or compare fewer metrics" : ""));
+        "too few repetitions: {} (at {} vs {} repetitions the smallest two-sided Mann-Whitney p is {:.3g}{}); "
+        "where nothing shows, \"no change\" means \"not measurable\": run more repetitions{}",
+        what, worst.first, worst.second, c.min_attainable_p,
+        !alone && family > 1 ? fmt::format(", x {} comparisons", c.comparisons) : "",
+        !alone && family > 1 ? " or compare fewer metrics (--metrics)" : ""));
+  }
 
   // Geometric means of the median ratios, per variant and metric.
   std::map<std::pair<std::string, std::string>, DatapathSummary> gm;
