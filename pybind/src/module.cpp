@@ -24,11 +24,21 @@
 #include "benchlab/reports/report.hpp"
 #include "benchlab/runner.hpp"
 #include "benchlab/scenario.hpp"
+#include "bindings.hpp"
 #include "convert.hpp"
 
 namespace py = pybind11;
 
 namespace benchlab::python {
+
+reports::Report read_report_file(const std::string& path) {
+  try {
+    return reports::read_report(path);
+  } catch (const std::exception& e) {
+    throw Error(ExitCode::scenario, e.what());   // malformed or newer: one line naming the file
+  }
+}
+
 namespace {
 
 // The exception classes, created once at import.
@@ -464,22 +474,10 @@ partial report as its `report` attribute.)doc")
           return run(s, progress, out, verbose);
         }, py::arg("scenario"), py::arg("progress") = py::none(), py::arg("out") = py::none(), py::arg("verbose") = false,
         "Scenario.run as a function.");
-  m.def("read_report", [](const std::string& path) {
-          try {
-            return reports::read_report(path);
-          } catch (const Error&) {
-            throw;
-          } catch (const std::exception& e) {
-            throw Error(ExitCode::scenario, e.what());   // malformed or newer: one line naming the file
-          }
-        }, py::arg("path"), "Read a report file (version 1 upgraded in memory; newer ones refused).");
+  m.def("read_report", &read_report_file, py::arg("path"),
+        "Read a report file (version 1 upgraded in memory; newer ones refused).");
   m.def("summarise", [](const std::string& path) {
-          reports::Report r;
-          try {
-            r = reports::read_report(path);
-          } catch (const std::exception& e) {
-            throw Error(ExitCode::scenario, e.what());
-          }
+          reports::Report r = read_report_file(path);
           reports::summarize(r);
           return summary_records(r);
         }, py::arg("path"), "The summary of a report file, recomputed from its raw runs, in long form.");
