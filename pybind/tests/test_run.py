@@ -157,3 +157,15 @@ def test_ctrl_c_mid_scenario_tears_down_and_leaves_nothing(tmp_path):
     assert bpf_ids("prog") <= progs, "a BPF program outlived the run"
     assert bpf_ids("link") <= links, "a BPF link outlived the run"
     assert benchlab.leftovers() == []
+
+
+def test_a_second_run_at_once_raises_busy():
+    import fcntl
+    os.makedirs("/run/benchlab", exist_ok=True)
+    with open("/run/benchlab/run.lock", "a+") as f:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)   # as a measuring run holds it
+        with pytest.raises(benchlab.BusyError) as e:
+            scenario().run()
+    assert e.value.exit_code == 5
+    assert str(e.value).startswith("another benchlab run (pid ") and "\n" not in str(e.value)
+    assert benchlab.leftovers() == []
