@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (root, fresh Debian 12): install, build, then
-#   1. every unit and privileged test (ctest) and a 30-run kill loop, between two snapshots of
+#   1. every ctest test but the opt-in label `long` (unit, privileged, python) and a 30-run kill loop, between two snapshots of
 #      the host that must match (ci/host_guard.sh);
 #   2. the scenario-parser fuzzer on a fixed seed, 300k inputs (clang, ASan + UBSan);
 #   3. the unit and privileged tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
@@ -26,7 +26,7 @@ bash ci/setup.sh || exit 1
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null && cmake --build build -j"$(nproc)" || exit 1
 echo "=== build: $((SECONDS - t0)) s"
 stage "tests + kill loop (host guarded)" bash ci/host_guard.sh bash -c \
-  'ctest --test-dir build --output-on-failure && BENCHLAB=build/harness/benchlab bash ci/kill_loop.sh 30 6'
+  'ctest --test-dir build -LE long --output-on-failure && BENCHLAB=build/harness/benchlab bash ci/kill_loop.sh 30 6'
 stage "fuzz (fixed seed, 300k inputs, at most 120 s)" env FUZZ_SEED=1 FUZZ_RUNS=300000 bash ci/fuzz.sh 120
 stage "sanitizers" bash ci/sanitize.sh
 echo "=== total: $((SECONDS - t0)) s"
