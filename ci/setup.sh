@@ -17,8 +17,8 @@ PACKAGES=(
   libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   libnl-3-dev libnl-route-3-dev libsqlite3-dev libssl-dev
   pybind11-dev python3-dev python3-matplotlib
-  python3-pytest python3-pandas python3-ipykernel jupyter-nbconvert
   iproute2 ethtool procps
+  python3-pytest python3-pandas python3-ipykernel jupyter-nbconvert
 )
 
 missing=()
