@@ -22,6 +22,7 @@
 #include "benchlab/core/clock.hpp"
 #include "benchlab/core/error.hpp"
 #include "benchlab/core/metrics.hpp"
+#include "benchlab/report_outputs.hpp"
 #include "benchlab/reports/journal.hpp"
 #include "benchlab/runner.hpp"
 #include "benchlab/builtin_registries.hpp"
@@ -119,43 +120,73 @@ std::string join(const std::vector<std::string>& xs, const char* sep = ", ") {
   return out;
 }
 
-// Every entry with its traffic kinds, options, axes and metrics: the same table the validator,
-// the runner and the summary read.
-void print_list(const Registries& reg) {
-  auto show = [](const char* title, const auto& registry, const char* kind_word) {
-    fmt::print("{}\n", title);
+// One line per entry: name, kind, supported or why not, its one-line summary (the first
+// sentence of its description). With a name or --verbose: the entry's options, axes, metrics
+// and long description too. The same table the validator, the runner and the summary read.
+void print_entry_details(const auto& e, const char* kind_word) {
+  const std::string pad(4, ' ');
+  std::string kinds = join(e.traffic);
+  if (!e.baseline_of.empty()) kinds += "; baseline of " + join(e.baseline_of);
+  if (!kinds.empty()) fmt::print("{}{}: {}\n", pad, kind_word, kinds);
+  fmt::print("{}{}\n", pad, e.description);
+  for (const auto& o : e.options)
+    fmt::print("{}option {} ({}, default {}){}\n", pad, o.name, to_string(o.type), to_string(o.default_value),
+               o.doc.empty() ? "" : ": " + o.doc);
+  for (const auto& a : e.axes) {
+    std::string range = !a.choices.empty() ? join(a.choices, "|")
+                        : a.min && a.max   ? fmt::format("{}..{}", *a.min, *a.max)
+                                           : to_string(a.type);
+    fmt::print("{}axis {} [{}{}{}], default {}: {}\n", pad, a.name, range, a.unit.empty() ? "" : " ", a.unit,
+               to_string(a.default_value), a.doc);
+  }
+  for (const auto& m : e.metrics)
+    fmt::print("{}metric {} ({}, {}): {}\n", pad, m.name, m.unit,
+               m.direction == Direction::neither ? std::string("no better direction")
+                                                 : to_string(m.direction) + " is better",
+               m.doc);
+}
+
+// The description up to its first ": ", "; " or ". ", at most 64 characters.
+std::string summary_of(const std::string& description) {
+  std::string s = description.substr(0, description.find('\n'));
+  for (const char* sep : {": ", "; ", ". "}) s = s.substr(0, s.find(sep));
+  if (!s.empty() && s.back() == '.') s.pop_back();
+  if (s.size() > 64) {
+    size_t cut = s.rfind(' ', 63);
+    s = s.substr(0, cut == std::string::npos ? 63 : cut);
+    // No parenthesis left open: cut before it.
+    if (size_t open = s.rfind('('); open != std::string::npos && s.find(')', open) == std::string::npos)
+      s = s.substr(0, open);
+    while (!s.empty() && (s.back() == ' ' || s.back() == ',')) s.pop_back();
+    s += " …";
+  }
+  return s;
+}
+
+// Returns false when `name` is given and names no entry.
+bool print_list(const Registries& reg, const std::string& name, bool verbose) {
+  bool found = false;
+  auto show = [&](const auto& registry, const char* kind, const char* kind_word) {
     for (const auto& e : registry.entries()) {
+      if (!name.empty() && e.name != name) continue;
+      found = true;
       Support s = e.probe();
-      std::string kinds = join(e.traffic);
-      if (!e.baseline_of.empty()) kinds += "; baseline of " + join(e.baseline_of);
-      fmt::print("  {:<16} {:<11} {}\n", e.name, s.ok ? "supported" : "UNSUPPORTED",
-                 kinds.empty() ? std::string() : std::string(kind_word) + ": " + kinds);
-      const std::string pad(30, ' ');
-      if (!s.ok) fmt::print("{}why: {}\n", pad, s.reason);
-      fmt::print("{}{}\n", pad, e.description);
-      for (const auto& o : e.options)
-        fmt::print("{}option {} ({}, default {}){}\n", pad, o.name, to_string(o.type), to_string(o.default_value),
-                   o.doc.empty() ? "" : ": " + o.doc);
-      for (const auto& a : e.axes) {
-        std::string range = !a.choices.empty() ? join(a.choices, "|")
-                            : a.min && a.max   ? fmt::format("{}..{}", *a.min, *a.max)
-                                               : to_string(a.type);
-        fmt::print("{}axis {} [{}{}{}], default {}: {}\n", pad, a.name, range, a.unit.empty() ? "" : " ", a.unit,
-                   to_string(a.default_value), a.doc);
-      }
-      for (const auto& m : e.metrics)
-        fmt::print("{}metric {} ({}, {}): {}\n", pad, m.name, m.unit,
-                   m.direction == Direction::neither ? std::string("no better direction")
-                                                     : to_string(m.direction) + " is better",
-                   m.doc);
+      fmt::print("{:<18} {:<9} {:<12} {}\n", e.name, kind, s.ok ? "supported" : "UNSUPPORTED",
+                 s.ok ? summary_of(e.description) : "why: " + s.reason);
+      if (verbose || !name.empty()) print_entry_details(e, kind_word);
     }
   };
-  show("topologies:", reg.topologies, "");
-  show("datapaths:", reg.datapaths, "carries");
-  show("workloads:", reg.workloads, "makes");
-  fmt::print("every row also carries:");
-  for (const auto& m : common_metrics()) fmt::print(" {}", m.name);
-  fmt::print("\n");
+  show(reg.topologies, "topology", "");
+  show(reg.datapaths, "datapath", "carries");
+  show(reg.workloads, "workload", "makes");
+  if (name.empty() && verbose) {
+    fmt::print("every row also carries:");
+    for (const auto& m : common_metrics()) fmt::print(" {}", m.name);
+    fmt::print("\n");
+  } else if (name.empty()) {
+    fmt::print("(benchlab list NAME or --verbose: options, axes, metrics and the long description)\n");
+  }
+  return found;
 }
 
 }  // namespace
@@ -177,21 +208,36 @@ int cli_main(int argc, char** argv) {
   run->add_option("--repetitions", repetitions, "override the scenario's repetitions")->check(CLI::Range(1, 1000));
   auto* q = run->add_flag("--quiet,-q", quiet, "no progress, only the final table and errors");
   run->add_flag("--verbose,-v", verbose, "libbpf log and one line per run")->excludes(q);
+  bool run_plot = false, run_html = false;
+  run->add_flag("--plot", run_plot, "also write the figures beside the report (<report>-<figure>.png/.svg)");
+  run->add_flag("--html", run_html, "also write the self-contained HTML page beside the report (<report>.html)");
 
   auto* validate = app.add_subcommand("validate", "check a scenario file without running it");
   validate->add_option("scenario", scenario_path, "scenario TOML file")->required();
   validate->add_option("--set", sets, "override a scenario key: key=value");
 
   auto* list = app.add_subcommand("list", "topologies, datapaths and workloads, and whether this kernel supports them");
+  std::string list_name;
+  bool list_verbose = false;
+  list->add_option("name", list_name, "one entry: its options, axes, metrics and long description");
+  list->add_flag("--verbose,-v", list_verbose, "every entry's options, axes, metrics and long description");
   auto* env = app.add_subcommand("env", "print the environment capture a report records, as JSON");
   auto* cleanup = app.add_subcommand("cleanup", "remove what a crashed run left (benchlab's own names only)");
   std::string report_path, recover_path;
   auto* report_cmd = app.add_subcommand("report", "print the summary table of a report file (recomputed from its raw runs)");
   auto* report_opt = report_cmd->add_option("report", report_path, "report JSON written by benchlab run");
-  report_cmd
-      ->add_option("--recover", recover_path,
-                   "write the report of an interrupted run from its journal, beside it (the journal is kept)")
-      ->excludes(report_opt);
+  auto* recover_opt = report_cmd->add_option(
+      "--recover", recover_path, "write the report of an interrupted run from its journal, beside it (the journal is kept)");
+  recover_opt->excludes(report_opt);
+  ReportOutputs exports;
+  for (auto* o : {report_cmd->add_option("--csv", exports.csv,
+                                         "write one CSV line per cell x datapath x repetition x metric (- for stdout)"),
+                  report_cmd->add_option("--gbench-json", exports.gbench_json,
+                                         "write the time-like metrics as Google-Benchmark JSON (- for stdout)"),
+                  report_cmd->add_option("--html", exports.html, "write one self-contained HTML page"),
+                  report_cmd->add_option("--plot", exports.plot_stem,
+                                         "write the figures as <STEM>-<figure>.png and .svg")})
+    o->excludes(recover_opt);
 
   try {
     app.parse(argc, argv);
@@ -216,7 +262,8 @@ int cli_main(int argc, char** argv) {
       return 0;
     }
     if (*list) {
-      print_list(reg);
+      if (!print_list(reg, list_name, list_verbose))
+        throw Error(ExitCode::usage, fmt::format("list: no topology, datapath or workload named '{}'", list_name));
       return 0;
     }
     if (*report_cmd && !recover_path.empty()) {
@@ -241,7 +288,16 @@ int cli_main(int argc, char** argv) {
       } catch (const std::exception& e) {
         throw Error(ExitCode::scenario, e.what());   // malformed or newer: one line naming the file
       }
-      fmt::print("{}", reports::console_table(r));
+      const bool to_stdout = exports.csv == "-" || exports.gbench_json == "-";
+      if (exports.csv == "-" && exports.gbench_json == "-")
+        throw Error(ExitCode::usage, "report: --csv - and --gbench-json - cannot both write to standard output");
+      const bool any_export = !exports.csv.empty() || !exports.gbench_json.empty() || !exports.html.empty() ||
+                              !exports.plot_stem.empty();
+      if (!any_export) fmt::print("{}", reports::console_table(r));
+      write_report_outputs(r, exports);
+      for (const auto& [what, path] : {std::pair{"csv", exports.csv}, {"gbench-json", exports.gbench_json},
+                                       {"html", exports.html}})
+        if (!path.empty() && path != "-") fmt::print(to_stdout ? stderr : stdout, "{}: {}\n", what, path);
       return 0;
     }
     if (*env) {
@@ -343,6 +399,21 @@ int cli_main(int argc, char** argv) {
     std::filesystem::remove(journal_path, ec);
     fmt::print("{}", reports::console_table(report));
     fmt::print("report: {}\n", path);
+    if (run_plot || run_html) {
+      // Beside the report; a failure here loses nothing measured (the report is written).
+      ReportOutputs extra;
+      const std::string stem = path.substr(0, path.size() - 5);   // without ".json"
+      if (run_plot) extra.plot_stem = stem;
+      if (run_html) extra.html = stem + ".html";
+      try {
+        write_report_outputs(report, extra);
+        if (run_html) fmt::print("html: {}\n", extra.html);
+      } catch (const Error& e) {
+        fmt::print(stderr, "benchlab: {} (the report is written: `benchlab report {} --html/--plot` retries)\n",
+                   e.what(), path);
+        return int(ExitCode::run_failure);
+      }
+    }
     if (int sig = interrupted_signal()) {
       fmt::print(stderr, "benchlab: interrupted by signal {}; partial report written, everything torn down\n", sig);
       return 128 + sig;

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "benchlab/collectors.hpp"
+#include "benchlab/kernel_context.hpp"
 #include "benchlab/netns/topology.hpp"
 #include "benchlab_git_rev.h"
 
@@ -68,6 +69,7 @@ nlohmann::json capture_environment() {
   env["benchlab"] = {{"version", BENCHLAB_VERSION}, {"git_revision", BENCHLAB_GIT_REV}, {"build_type", BENCHLAB_BUILD_TYPE},
                      {"compiler", __VERSION__}};
   env["clocksource"] = read_trimmed("/sys/devices/system/clocksource/clocksource0/current_clocksource");
+  env.update(capture_kernel_context());   // BPF JIT, mitigations, preemption model
   return env;
 }
 

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <ctime>
 #include <random>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -15,6 +16,7 @@
 #include "benchlab/core/child.hpp"
 #include "benchlab/core/clock.hpp"
 #include "benchlab/core/error.hpp"
+#include "benchlab/kernel_context.hpp"
 
 namespace benchlab {
 namespace {
@@ -128,6 +130,7 @@ reports::Report run_scenario(const ScenarioSpec& spec, const Registries& reg, co
   const double t_start = mono_now_s();
   unsigned seq = 0;
   bool offloads_recorded = false;
+  LoadedPrograms bpf_programs;   // what each datapath variant loaded, for the context
   nlohmann::json topo_times = nlohmann::json::array();
 
   std::string stopped;   // why on_run_done refused a run (a full disk): no further run starts
@@ -200,7 +203,9 @@ reports::Report run_scenario(const ScenarioSpec& spec, const Registries& reg, co
             const OptionValues& dopts = spec.datapath_options.at(dp);
             const CpuAssignment cpus = assign_cpus(placement_of(cell), ncpu);
             DatapathContext dctx{*topo, cell, dopts, topts.run_id, cpus, variant.axes};
+            const std::set<uint32_t> progs_before = LoadedPrograms::host_ids();
             std::unique_ptr<Datapath> datapath = reg.datapaths.find(dp)->factory(dctx);
+            if (bpf_programs.record(variant.label, progs_before)) report.context["bpf_programs"] = bpf_programs.to_json();
             auto workload = reg.workloads.find(cell.workload())->factory();
             WindowCounters c_begin, c_end;
             WorkloadContext wctx{*topo, cell, spec.workload_options.at(cell.workload()), *datapath,
