@@ -19,7 +19,7 @@ PACKAGES=(
   pybind11-dev python3-dev python3-matplotlib
   chromium libbenchmark-tools python3-pytest
   iproute2 ethtool procps
-  python3-pytest python3-pandas python3-ipykernel jupyter-nbconvert
+  python3-pandas python3-ipykernel jupyter-nbconvert
 )
 
 missing=()
