@@ -152,6 +152,7 @@ py::list entries(const Registry& reg) {
     Support s = e.probe();
     py::dict d = support_dict(s);
     d["name"] = e.name;
+    d["summary"] = e.summary;
     d["description"] = e.description;
     d["traffic"] = e.traffic;
     d["baseline_of"] = e.baseline_of;

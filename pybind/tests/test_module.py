@@ -71,7 +71,9 @@ def test_registry_lists_what_benchlab_list_prints():
             assert isinstance(e["supported"], bool) and isinstance(e["reason"], str)
             assert e["supported"] or e["reason"], e["name"]   # unsupported says why
             word = "supported" if e["supported"] else "UNSUPPORTED"
-            assert any(line.split()[:2] == [e["name"], word] for line in listed.splitlines()), e["name"]
+            # "NAME KIND supported|UNSUPPORTED summary"
+            assert any(line.split()[:1] == [e["name"]] and word in line.split()[1:3] for line in listed.splitlines()), \
+                e["name"]
     names = {d["name"]: d for d in benchlab.datapaths()}
     assert "stream" in names["kernel"]["baseline_of"]
     assert "stream" in names["sockmap-msg"]["traffic"]
