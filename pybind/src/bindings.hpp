@@ -12,4 +12,9 @@ namespace benchlab::python {
 // reports::read_report, with a malformed or newer file as a ScenarioError (the CLI's exit 3).
 reports::Report read_report_file(const std::string& path);
 
+#ifdef BENCHLAB_PY_COMPARE
+// compare() and gate() over reports/compare.hpp (compare.cpp).
+void bind_compare(pybind11::module_& m);
+#endif
+
 }  // namespace benchlab::python

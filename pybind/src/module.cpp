@@ -231,6 +231,14 @@ py::list summary_records(const reports::Report& r) {
       d["min"] = s.min;
       d["max"] = s.max;
       d["ratio_to_baseline"] = s.ratio_to_baseline ? py::object(py::float_(*s.ratio_to_baseline)) : py::object(py::none());
+#ifdef BENCHLAB_PY_COMPARE   // the noise figures come with compare (reports/compare.hpp)
+      d["cv_pct"] = s.cv_pct;
+      d["ci_low"] = s.ci_low;
+      d["ci_high"] = s.ci_high;
+      d["noisy"] = s.noisy;
+      d["p_vs_baseline"] = s.p_vs_baseline ? py::object(py::float_(*s.p_vs_baseline)) : py::object(py::none());
+      d["significant"] = s.significant;
+#endif
       out.append(d);
     }
   }
@@ -495,5 +503,8 @@ partial report as its `report` attribute.)doc")
         }, "What this kernel supports: {topologies|datapaths|workloads: {name: {supported, reason}}}.");
   m.def("environment", [] { return to_python(capture_environment()); },
         "The environment capture a report records (kernel, CPUs, sysctls, versions).");
+#ifdef BENCHLAB_PY_COMPARE
+  bind_compare(m);
+#endif
   m.def("leftovers", &find_leftovers, "Names of namespaces, cgroups and pins left by runs that died.");
 }

@@ -209,3 +209,55 @@ def test_bad_report_raises_the_cli_message(name):
     with pytest.raises(benchlab.ScenarioError) as e:
         benchlab.read_report(path)
     assert str(e.value) == message and e.value.exit_code == code == 3
+
+
+# compare() and gate() exist wherever reports/compare.hpp's implementation is in the tree.
+HAS_COMPARE = os.path.exists(os.path.join(SRC, "reports", "src", "compare.cpp"))
+needs_compare = pytest.mark.skipif(not HAS_COMPARE, reason="reports/src/compare.cpp (issue 15) is not in this tree")
+REGRESSED = os.path.join(SRC, "reports", "tests", "data", "gate-regressed.json")
+
+
+def test_compare_is_bound_where_its_implementation_is():
+    assert hasattr(benchlab, "compare") == HAS_COMPARE and hasattr(benchlab, "gate") == HAS_COMPARE
+
+
+@needs_compare
+def test_compare_a_report_with_itself_changes_nothing():
+    c = benchlab.compare(EXAMPLE_REPORT, benchlab.read_report(EXAMPLE_REPORT), metrics=["all"])
+    recs = c.records()
+    assert len(recs) > 10
+    assert all(r["verdict"] == "no change" and r["p"] == 1 and r["ratio"] == 1 for r in recs)
+    assert c.count("no change") == len(recs) and c.count("worse") == 0
+    assert c.to_dict()["rows"] and c.table()
+
+
+@needs_compare
+def test_compare_sees_the_regression_in_its_direction():
+    worse = benchlab.compare(EXAMPLE_REPORT, REGRESSED, mode="ratio")
+    better = benchlab.compare(REGRESSED, EXAMPLE_REPORT, mode="ratio")
+
+    def verdict(c, metric):
+        return next(r["verdict"] for r in c.records()
+                    if r["cell"].startswith("tcp_rr/") and r["variant"] == "proxy-copy" and r["metric"] == metric)
+
+    for metric in ("transactions_per_s", "p50_us"):
+        assert verdict(worse, metric) == "worse" and verdict(better, metric) == "better"
+    with pytest.raises(ValueError):
+        benchlab.compare(EXAMPLE_REPORT, REGRESSED, mode="sideways")
+    with pytest.raises(ValueError):
+        benchlab.compare(EXAMPLE_REPORT, REGRESSED, alpha=2)
+    with pytest.raises(TypeError):
+        benchlab.compare(EXAMPLE_REPORT, 42)
+
+
+@needs_compare
+def test_gate_on_noisy_rows_cannot_judge():
+    g = benchlab.gate(EXAMPLE_REPORT, REGRESSED)   # this VM's rows are noisier than the 10% limit
+    assert g.status == "cannot judge" and g.exit_code == 6 and g.reasons
+    assert g.cases() and "<testsuite" in g.junit_xml("benchlab.gate")
+
+
+@needs_compare
+def test_summary_records_carry_the_noise_figures():
+    rows = benchlab.read_report(EXAMPLE_REPORT).summary()
+    assert all({"cv_pct", "ci_low", "ci_high", "noisy"} <= set(r) for r in rows)
