@@ -16,7 +16,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   libnl-3-dev libnl-route-3-dev libsqlite3-dev libssl-dev
-  pybind11-dev python3-dev python3-matplotlib
+  pybind11-dev python3-dev python3-matplotlib python3-scipy libxml2-utils
   chromium libbenchmark-tools python3-pytest
   iproute2 ethtool procps
   python3-pandas python3-ipykernel jupyter-nbconvert

@@ -23,6 +23,7 @@
 #include "benchlab/core/error.hpp"
 #include "benchlab/core/metrics.hpp"
 #include "benchlab/report_outputs.hpp"
+#include "benchlab/reports/compare.hpp"
 #include "benchlab/reports/journal.hpp"
 #include "benchlab/runner.hpp"
 #include "benchlab/builtin_registries.hpp"
@@ -189,6 +190,92 @@ bool print_list(const Registries& reg, const std::string& name, bool verbose) {
   return found;
 }
 
+reports::Report read_or_fail(const std::string& path) {
+  try {
+    return reports::read_report(path);
+  } catch (const std::exception& e) {
+    throw Error(ExitCode::scenario, e.what());   // malformed or newer: one line naming the file
+  }
+}
+
+// `benchlab compare` and `benchlab gate`: read both reports, call the library, print.
+int compare_main(bool is_gate, const std::string& base_path, const std::string& next_path, const std::string& format,
+                 const std::string& junit_path, const std::string& mode_s, const std::string& correction_s,
+                 const std::string& metrics_s, double alpha, double threshold, double noise_limit,
+                 const std::vector<std::string>& limits) {
+  reports::CompareMode mode{};
+  reports::Correction correction{};
+  if (!mode_s.empty() && !reports::parse_compare_mode(mode_s, &mode))
+    throw Error(ExitCode::usage, "--mode " + mode_s + ": expected absolute or ratio");
+  if (!correction_s.empty() && !reports::parse_correction(correction_s, &correction))
+    throw Error(ExitCode::usage, "--correction " + correction_s + ": expected holm, bh or none");
+  const reports::Report base = read_or_fail(base_path), next = read_or_fail(next_path);
+  auto label = [](const std::string& p) { return std::filesystem::path(p).filename().string(); };
+
+  if (!is_gate) {
+    reports::CompareOptions o;
+    if (!mode_s.empty()) o.mode = mode;
+    if (!correction_s.empty()) o.correction = correction;
+    if (alpha > 0) o.alpha = alpha;
+    if (threshold >= 0) o.threshold_pct = threshold;
+    if (noise_limit > 0) o.noise_limit_pct = noise_limit;
+    for (size_t at = 0; !metrics_s.empty() && at <= metrics_s.size();) {
+      const size_t comma = std::min(metrics_s.find(',', at), metrics_s.size());
+      if (comma > at) o.metrics.push_back(metrics_s.substr(at, comma - at));
+      at = comma + 1;
+    }
+    reports::CompareResult c;
+    try {
+      c = reports::compare_reports(base, next, o);
+    } catch (const std::invalid_argument& e) {
+      throw Error(ExitCode::usage, e.what());
+    }
+    c.base_label = label(base_path);
+    c.next_label = label(next_path);
+    if (format == "json") fmt::print("{}\n", reports::to_json(c).dump(2));
+    else if (format == "markdown") fmt::print("{}", reports::compare_markdown(c));
+    else fmt::print("{}", reports::compare_console(c));
+    return 0;
+  }
+
+  reports::GateSpec spec;
+  try {
+    spec = reports::gate_spec_of(next);
+  } catch (const std::exception& e) {
+    throw Error(ExitCode::scenario, next_path + ": " + e.what());
+  }
+  if (!mode_s.empty()) spec.mode = mode;
+  if (!correction_s.empty()) spec.correction = correction;
+  if (alpha > 0) spec.alpha = alpha;
+  if (!limits.empty()) spec.limits_pct.clear();
+  for (const std::string& l : limits) {
+    const size_t eq = l.find('=');
+    double pct = 0;
+    if (eq == std::string::npos || eq == 0 || !reports::parse_gate_limit(l.substr(eq + 1), &pct))
+      throw Error(ExitCode::usage, "--limit " + l + ": expected metric=-5% or metric=+10%");
+    spec.limits_pct[l.substr(0, eq)] = pct;
+  }
+  reports::Report b = base, n = next;
+  if (noise_limit > 0) b.scenario.noise_limit_pct = n.scenario.noise_limit_pct = noise_limit;
+  reports::GateResult g = reports::gate(b, n, spec);
+  g.comparison.base_label = label(base_path);
+  g.comparison.next_label = label(next_path);
+  fmt::print("{}", reports::gate_console(g));
+  if (!junit_path.empty()) {
+    const std::string xml = reports::junit_xml(g, "benchlab." + (n.scenario.name.empty() ? "report" : n.scenario.name));
+    const std::string tmp = junit_path + ".tmp";
+    FILE* f = std::fopen(tmp.c_str(), "w");
+    const bool ok = f && std::fwrite(xml.data(), 1, xml.size(), f) == xml.size();
+    if (f && std::fclose(f) != 0) f = nullptr;
+    if (!ok || !f || std::rename(tmp.c_str(), junit_path.c_str()) != 0) {
+      std::remove(tmp.c_str());
+      throw Error(ExitCode::run_failure, "--junit " + junit_path + ": cannot write: " + std::strerror(errno));
+    }
+    fmt::print("junit: {}\n", junit_path);
+  }
+  return int(g.status);
+}
+
 }  // namespace
 
 int cli_main(int argc, char** argv) {
@@ -238,6 +325,27 @@ int cli_main(int argc, char** argv) {
                   report_cmd->add_option("--plot", exports.plot_stem,
                                          "write the figures as <STEM>-<figure>.png and .svg")})
     o->excludes(recover_opt);
+
+  // compare / gate: two reports; the library does the work, this only wires flags.
+  std::string base_path, next_path, format = "console", junit_path, mode_s, correction_s, metrics_s;
+  double alpha = 0, threshold = -1, noise_limit = 0;
+  auto* compare_cmd = app.add_subcommand("compare", "compare two reports row by row: significant changes, direction-aware");
+  auto* gate_cmd = app.add_subcommand("gate", "regression gate: exit 0 pass, 1 regression, 6 cannot judge; JUnit XML");
+  for (auto* c : {compare_cmd, gate_cmd}) {
+    c->add_option("base", base_path, "the reference report (JSON written by benchlab run)")->required();
+    c->add_option("new", next_path, "the report to judge")->required();
+    c->add_option("--mode", mode_s, "absolute | ratio (each datapath over its cell's baseline in the same run)");
+    c->add_option("--correction", correction_s, "holm | bh | none: multiple-comparison correction");
+    c->add_option("--alpha", alpha, "significance level after correction (default 0.05)")->check(CLI::Range(1e-9, 0.5));
+    c->add_option("--noise-limit", noise_limit, "override the reports' noise_limit_pct (CV %)")->check(CLI::Range(1e-9, 1e6));
+  }
+  compare_cmd->add_option("--threshold", threshold, "smallest effect, in %, that counts as a change (default 5)")
+      ->check(CLI::Range(0.0, 1e6));
+  compare_cmd->add_option("--metrics", metrics_s, "comma-separated metrics to compare, or \"all\" (default: headline metrics)");
+  compare_cmd->add_option("--format", format, "console | markdown | json")->check(CLI::IsMember({"console", "markdown", "json"}));
+  gate_cmd->add_option("--junit", junit_path, "write JUnit XML (one test case per row x gated metric) here");
+  std::vector<std::string> limits;
+  gate_cmd->add_option("--limit", limits, "metric=-5%: gate exactly these metrics at these limits instead of the scenario's [gates]");
 
   try {
     app.parse(argc, argv);
@@ -300,6 +408,8 @@ int cli_main(int argc, char** argv) {
         if (!path.empty() && path != "-") fmt::print(to_stdout ? stderr : stdout, "{}: {}\n", what, path);
       return 0;
     }
+    if (*compare_cmd || *gate_cmd) return compare_main(bool(*gate_cmd), base_path, next_path, format, junit_path, mode_s,
+                                                       correction_s, metrics_s, alpha, threshold, noise_limit, limits);
     if (*env) {
       fmt::print("{}\n", capture_environment().dump(2));
       return 0;

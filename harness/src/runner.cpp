@@ -76,6 +76,14 @@ reports::ScenarioInfo scenario_info(const ScenarioSpec& spec, const std::vector<
   for (const auto& [k, v] : spec.datapath_options) s.options["datapath"][k] = to_json(v);
   for (const auto& [k, v] : spec.workload_options) s.options["workload"][k] = to_json(v);
   s.overrides = overrides;
+  s.noise_limit_pct = spec.noise_limit_pct;
+  if (spec.gates.present) {
+    s.gates = nlohmann::json::object();
+    for (const auto& [metric, pct] : spec.gates.limits_pct) s.gates[metric] = fmt::format("{:+g}%", pct);
+    s.gates["alpha"] = spec.gates.alpha;
+    s.gates["correction"] = spec.gates.correction;
+    s.gates["compare"] = spec.gates.compare;
+  }
   return s;
 }
 

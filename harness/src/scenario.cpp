@@ -18,6 +18,7 @@
 #include <toml++/toml.h>
 
 #include "benchlab/core/error.hpp"
+#include "benchlab/core/metrics.hpp"
 #include "benchlab/sha256.hpp"
 
 namespace benchlab {
@@ -210,6 +211,64 @@ class Validator {
     return v;
   }
 
+  // [gates]: each key a metric some row of the scenario carries (with a better direction) and a
+  // limit signed in its bad direction, or one of the judging keys.
+  void gates(const toml::table& root, ScenarioSpec& s) const {
+    const toml::table* gt = table(root, "gates", "gates");
+    if (!gt) return;
+    s.gates.present = true;
+    std::map<std::string, MetricSpec> known;
+    for (const MetricSpec& m : common_metrics()) known[m.name] = m;
+    for (const auto& w : s.workloads)
+      for (const MetricSpec& m : reg_.workloads.find(w)->metrics) known[m.name] = m;
+    for (const auto& d : s.datapaths)
+      for (const MetricSpec& m : reg_.datapaths.find(d)->metrics) known[m.name] = m;
+    for (auto&& [k, node] : *gt) {
+      const std::string key(k.str()), path = "gates." + key;
+      if (key == "alpha") {
+        s.gates.alpha = get_number(*gt, key, path, s.gates.alpha, 0, 0.5, false);
+        continue;
+      }
+      if (key == "correction" || key == "compare") {
+        const std::string v = get_string(*gt, key, path, "");
+        const std::vector<std::string> ok = key == "correction" ? std::vector<std::string>{"holm", "bh", "none"}
+                                                                 : std::vector<std::string>{"ratio", "absolute"};
+        if (std::find(ok.begin(), ok.end(), v) == ok.end())
+          fail(&node, path, "'" + v + "' is not one of: " + (key == "correction" ? "holm, bh, none" : "ratio, absolute"));
+        (key == "correction" ? s.gates.correction : s.gates.compare) = v;
+        continue;
+      }
+      auto it = known.find(key);
+      if (it == known.end()) {
+        std::string names;
+        for (const auto& [n, m] : known)
+          if (m.direction != Direction::neither) names += (names.empty() ? "" : ", ") + n;
+        fail(&node, path, "unknown key: not alpha, correction, compare or a metric of this scenario's rows (" + names + ")");
+      }
+      const MetricSpec& m = it->second;
+      if (m.direction == Direction::neither) fail(&node, path, "metric " + key + " has no better direction, so nothing regresses");
+      if (!node.is_string()) fail(&node, path, "must be a string like \"-5%\", got " + type_name(node));
+      const std::string text = node.as_string()->get();
+      double pct = 0;
+      size_t used = 0;
+      const bool signed_ = !text.empty() && (text[0] == '+' || text[0] == '-');
+      try {
+        pct = std::stod(text, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used < text.size() && text.substr(used) == "%") ++used;
+      if (!signed_ || used != text.size() || !std::isfinite(pct) || pct == 0 || std::abs(pct) > 1000)
+        fail(&node, path, "'" + text + "' is not a signed percentage like \"-5%\" or \"+10%\" (0 < |limit| <= 1000)");
+      const bool higher = m.direction == Direction::higher_is_better;
+      if (higher != (pct < 0))
+        fail(&node, path,
+             key + " is better when " + (higher ? "higher" : "lower") + ", so a regression is a " + (higher ? "fall" : "rise") +
+                 ": write \"" + (higher ? "-" : "+") + text.substr(1) + "\"");
+      s.gates.limits_pct[key] = pct;
+    }
+  }
+
   std::string file_;
   const Registries& reg_;
   const toml::node* root_ = nullptr;
@@ -220,7 +279,8 @@ ScenarioSpec Validator::run(const toml::table& root) {
   s.file = file_;
   root_ = &root;
   check_keys(root, "", {"schema_version", "name", "description", "duration_s", "warmup_s", "repetitions",
-                        "datapaths", "workloads", "topology", "matrix", "datapath", "workload", "limits"});
+                        "datapaths", "workloads", "topology", "matrix", "datapath", "workload", "limits",
+                        "noise_limit_pct", "gates"});
 
   if (const toml::node* n = root.get("schema_version")) {
     int64_t v = int_value(*n, "schema_version", 1, INT64_MAX);
@@ -247,7 +307,8 @@ ScenarioSpec Validator::run(const toml::table& root) {
   const Limits& L = s.limits;
   s.duration_s = get_number(root, "duration_s", "duration_s", s.duration_s, 0.1, L.max_duration_s);
   s.warmup_s = get_number(root, "warmup_s", "warmup_s", s.warmup_s, 0, L.max_warmup_s);
-  s.repetitions = int(get_int(root, "repetitions", "repetitions", s.repetitions, 1, L.max_repetitions));
+  s.repetitions = int(get_int(root, "repetitions", "repetitions", std::min(s.repetitions, L.max_repetitions), 1, L.max_repetitions));
+  s.noise_limit_pct = get_number(root, "noise_limit_pct", "noise_limit_pct", s.noise_limit_pct, 0, 1000, false);
 
   // Topology: `kind` picks the registry entry; every other key is one of its options.
   const toml::table* tt = table(root, "topology", "topology");
@@ -394,6 +455,8 @@ ScenarioSpec Validator::run(const toml::table& root) {
       values.push_back(v);
     }
   }
+
+  gates(root, s);
 
   size_t ncells = s.cells().size();
   if (ncells > size_t(L.max_cells))

@@ -238,3 +238,53 @@ TEST(Scenario, ShippedScenariosValidate) {
     EXPECT_NO_THROW(load_scenario(e.path().string(), reg()));
   }
 }
+
+namespace benchlab {
+namespace {
+
+// Noise limit and [gates] (issue 15): defaults, and every bad entry one error naming its key.
+TEST(ScenarioGates, DefaultsAndAValidTable) {
+  const Registries& reg = builtin_registries();
+  ScenarioSpec d = parse_scenario("name = 'x'\nworkloads = ['tcp_rr']\n", "x.toml", reg);
+  EXPECT_EQ(d.repetitions, 5) << "3 or fewer per side can never reach p < 0.05";
+  EXPECT_EQ(d.noise_limit_pct, 10);
+  EXPECT_FALSE(d.gates.present);
+  ScenarioSpec s = parse_scenario(
+      "name = 'x'\nworkloads = ['tcp_rr', 'tcp_stream']\nnoise_limit_pct = 4.5\n[gates]\nthroughput_bps = '-5%'\n"
+      "p99_us = '+10%'\nalpha = 0.01\ncorrection = 'bh'\ncompare = 'absolute'\n",
+      "x.toml", reg);
+  EXPECT_EQ(s.noise_limit_pct, 4.5);
+  EXPECT_TRUE(s.gates.present);
+  EXPECT_EQ(s.gates.limits_pct.at("throughput_bps"), -5);
+  EXPECT_EQ(s.gates.limits_pct.at("p99_us"), 10);
+  EXPECT_EQ(s.gates.alpha, 0.01);
+  EXPECT_EQ(s.gates.correction, "bh");
+  EXPECT_EQ(s.gates.compare, "absolute");
+}
+
+TEST(ScenarioGates, BadEntriesNameTheirKey) {
+  const Registries& reg = builtin_registries();
+  auto err = [&](const std::string& tail) {
+    try {
+      parse_scenario("name = 'x'\nworkloads = ['tcp_rr']\n" + tail, "x.toml", reg);
+    } catch (const ScenarioError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(err("[gates]\np99_us = '-10%'\n"),
+            "x.toml:4: gates.p99_us: p99_us is better when lower, so a regression is a rise: write \"+10%\"");
+  EXPECT_EQ(err("[gates]\ntransactions_per_s = '+5%'\n"),
+            "x.toml:4: gates.transactions_per_s: transactions_per_s is better when higher, so a regression is a fall: write \"-5%\"");
+  EXPECT_NE(err("[gates]\nthroughput = '-5%'\n").find("x.toml:4: gates.throughput: unknown key"), std::string::npos);
+  EXPECT_NE(err("[gates]\np99_us = 10\n").find("gates.p99_us: must be a string like"), std::string::npos);
+  EXPECT_NE(err("[gates]\np99_us = '10%'\n").find("gates.p99_us: '10%' is not a signed percentage"), std::string::npos);
+  EXPECT_NE(err("[gates]\nwindow_s = '+5%'\n").find("gates.window_s: metric window_s has no better direction"), std::string::npos);
+  EXPECT_NE(err("[gates]\ncorrection = 'bonferroni'\n").find("gates.correction: 'bonferroni' is not one of"), std::string::npos);
+  EXPECT_NE(err("[gates]\nalpha = 0.7\n").find("gates.alpha: out of range"), std::string::npos);
+  EXPECT_NE(err("noise_limit_pct = 0\n").find("x.toml:3: noise_limit_pct:"), std::string::npos);
+  EXPECT_NE(err("gates = 3\n").find("gates: must be a table"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace benchlab

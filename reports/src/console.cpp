@@ -15,7 +15,7 @@ namespace benchlab::reports {
 namespace {
 
 constexpr int kValueWidth = 9;
-constexpr int kColumnWidth = 18;   // value, space, "×" ratio, padding
+constexpr int kColumnWidth = 27;   // value, "±" CV, "×" ratio and mark, padding
 constexpr int kDatapathWidth = 16;
 
 // About four significant digits without switching to exponent notation.
@@ -48,7 +48,12 @@ std::string metric_cell(const SummaryRow& row, const MetricSpec& c, bool is_base
   if (it == row.metrics.end() || it->second.n == 0) return fmt::format("{:>{}}", "-", kValueWidth);
   const MetricSummary& m = it->second;
   std::string s = fmt::format("{:>{}}", number(m.median * c.display_scale), kValueWidth);
-  if (!is_baseline && m.ratio_to_baseline) s += fmt::format(" ×{:.2f}", *m.ratio_to_baseline);
+  // The spread beside the median: the coefficient of variation over repetitions, "!" above the
+  // scenario's noise limit.
+  const std::string cv = m.n < 2 ? "" : m.cv_pct < 10 ? fmt::format("±{:.1f}%", m.cv_pct) : fmt::format("±{:.0f}%", m.cv_pct);
+  s += fmt::format(" {:<7}", cv + (m.noisy ? "!" : ""));
+  // "*": the difference from the baseline is significant (Mann-Whitney, BH-adjusted).
+  if (!is_baseline && m.ratio_to_baseline) s += fmt::format(" ×{:.2f}{}", *m.ratio_to_baseline, m.significant ? "*" : "");
   return s;
 }
 
@@ -89,6 +94,10 @@ std::string console_table(const Report& report) {
   fmt::format_to(to, "{}: {} runs ({} ok, {} failed, {} skipped); medians over repetitions, ×ratio to {}\n",
       r->scenario.name.empty() ? "report" : r->scenario.name, r->runs.size(), ok, failed, skipped,
       baselines.empty() ? std::string("no baseline") : baselines);
+  fmt::format_to(to,
+                 "  ±: coefficient of variation over repetitions, !: above the noise limit {}%; *: differs from the "
+                 "baseline (Mann-Whitney, Benjamini-Hochberg p < {})\n",
+                 r->scenario.noise_limit_pct, kSummaryAlpha);
   for (const auto& x : r->scenario.not_run)
     fmt::format_to(to, "  not run: {} in {} cells: {}\n", x.datapath, x.workload, x.reason);
   // An incomplete report says so before its numbers (context.interrupted, reports/README.md).

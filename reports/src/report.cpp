@@ -191,7 +191,9 @@ ojson scenario_json(const ScenarioInfo& s) {
           {"matrix", ojson(s.matrix)},
           {"options", ojson(s.options)},
           {"overrides", s.overrides},
-          {"not_run", not_run}};
+          {"not_run", not_run},
+          {"noise_limit_pct", s.noise_limit_pct},
+          {"gates", s.gates.is_null() ? ojson(nullptr) : ojson(s.gates)}};
 }
 
 ojson summary_json(const Report& r) {
@@ -206,7 +208,13 @@ ojson summary_json(const Report& r) {
       metrics[spec.name] = {{"n", m.n},     {"median", m.median}, {"q1", m.q1},
                             {"q3", m.q3},   {"iqr", m.iqr},       {"min", m.min},
                             {"max", m.max},
-                            {"ratio_to_baseline", m.ratio_to_baseline ? ojson(*m.ratio_to_baseline) : ojson(nullptr)}};
+                            {"ratio_to_baseline", m.ratio_to_baseline ? ojson(*m.ratio_to_baseline) : ojson(nullptr)},
+                            {"cv_pct", m.cv_pct},
+                            {"ci_low", m.ci_low},
+                            {"ci_high", m.ci_high},
+                            {"noisy", m.noisy},
+                            {"p_vs_baseline", m.p_vs_baseline ? ojson(*m.p_vs_baseline) : ojson(nullptr)},
+                            {"significant", m.significant}};
     }
     rows.push_back({{"cell_label", row.cell_label},
                     {"cell", cell_json(row.cell)},
@@ -242,7 +250,7 @@ ojson report_json(const Report& r) {
 // Pretty printing for people and diffs: objects open one key per line, but a flat record
 // (scalars only, at most kInlineKeys keys) and an array of scalars or of flat arrays stay on one
 // line, so a sample, a metric summary or a per-CPU column reads as one row.
-constexpr size_t kInlineKeys = 8;
+constexpr size_t kInlineKeys = 16;
 
 bool is_flat_array(const ojson& j) {
   return j.is_array() && std::all_of(j.begin(), j.end(), [](const ojson& v) { return v.is_primitive(); });
@@ -578,6 +586,15 @@ ScenarioInfo read_scenario(const Node& n) {
   s.overrides = n["overrides"].strings();
   for (const Node& x : n["not_run"].array())
     s.not_run.push_back({x["datapath"].str(), x["workload"].str(), x["reason"].str()});
+  // Added without a version bump (reports before them read as the defaults).
+  if (n.has("noise_limit_pct")) {
+    s.noise_limit_pct = n["noise_limit_pct"].num();
+    if (!(s.noise_limit_pct > 0)) n["noise_limit_pct"].fail("expected a positive number");
+  }
+  if (n.has("gates") && !n["gates"].raw().is_null()) {
+    n["gates"].object();
+    s.gates = n["gates"].raw();
+  }
   return s;
 }
 

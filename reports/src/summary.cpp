@@ -2,6 +2,7 @@
 // over repetitions. Both read only what was collected, so a report file can be re-summarised
 // offline.
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <string>
 #include <vector>
@@ -63,6 +64,15 @@ void summarize(Report& report) {
   }
 
   report.summary.clear();
+  // Each summary row's values per metric, for the tests against the baseline below.
+  std::vector<std::map<std::string, std::vector<double>>> values;
+  struct Test {
+    size_t row;
+    std::string metric;
+    double p;
+  };
+  std::vector<Test> tests;
+  const double noise_limit = report.scenario.noise_limit_pct;
   for (const std::string& label : cell_order) {
     std::vector<std::string> vs = variant_order[label];
     const std::string workload = groups[{label, vs.front()}].row.cell.workload();   // a copy: rows move below
@@ -78,6 +88,7 @@ void summarize(Report& report) {
       Group& g = groups[{label, v}];
       g.row.kind = kind;
       g.row.baseline = std::find(vs.begin(), vs.end(), baseline) != vs.end() ? baseline : "";
+      std::map<std::string, std::vector<double>> row_values;
       for (const MetricSpec& spec : metrics_of(report.metrics, workload, g.row.datapath)) {
         std::vector<double> xs;
         xs.reserve(g.derived.size());
@@ -94,23 +105,49 @@ void summarize(Report& report) {
           m.iqr = q.iqr();
           m.min = *std::min_element(xs.begin(), xs.end());
           m.max = *std::max_element(xs.begin(), xs.end());
+          const double cv = stats::cv_pct(xs);
+          m.cv_pct = std::isfinite(cv) ? cv : 0;
+          m.noisy = std::isfinite(cv) && cv > noise_limit;
+          const stats::Interval ci = stats::bootstrap_median_ci(xs);
+          m.ci_low = ci.low;
+          m.ci_high = ci.high;
         }
         g.row.metrics[spec.name] = m;
+        row_values[spec.name] = std::move(xs);
       }
       report.summary.push_back(std::move(g.row));
+      values.push_back(std::move(row_values));
     }
 
-    const SummaryRow* base = nullptr;
+    size_t base_index = report.summary.size();
     for (size_t i = first; i < report.summary.size(); ++i)
-      if (report.summary[i].variant == baseline) base = &report.summary[i];
-    if (!base) continue;
+      if (report.summary[i].variant == baseline) base_index = i;
+    if (base_index == report.summary.size()) continue;
+    const SummaryRow* base = &report.summary[base_index];
     for (size_t i = first; i < report.summary.size(); ++i) {
       for (auto& [name, m] : report.summary[i].metrics) {
         auto b = base->metrics.find(name);
-        if (m.n == 0 || b == base->metrics.end() || b->second.n == 0 || b->second.median == 0) continue;
-        m.ratio_to_baseline = m.median / b->second.median;
+        if (m.n == 0 || b == base->metrics.end() || b->second.n == 0) continue;
+        if (b->second.median != 0) m.ratio_to_baseline = m.median / b->second.median;
+        if (i == base_index) continue;
+        const auto specs = metrics_of(report.metrics, workload, report.summary[i].datapath);
+        const auto spec = std::find_if(specs.begin(), specs.end(), [&](const MetricSpec& x) { return x.name == name; });
+        if (spec == specs.end() || !spec->headline || spec->direction == Direction::neither) continue;
+        const auto r = stats::mann_whitney_u(values[i][name], values[base_index][name]);
+        tests.push_back({i, name, r.p});
       }
     }
+  }
+
+  // The same test compare uses, within the report: Benjamini-Hochberg over every datapath x
+  // headline metric tested against its baseline, so a marked ratio is one the data supports.
+  std::vector<double> ps;
+  for (const Test& t : tests) ps.push_back(t.p);
+  const std::vector<double> adjusted = stats::benjamini_hochberg(ps);
+  for (size_t k = 0; k < tests.size(); ++k) {
+    MetricSummary& m = report.summary[tests[k].row].metrics[tests[k].metric];
+    m.p_vs_baseline = adjusted[k];
+    m.significant = adjusted[k] < kSummaryAlpha;
   }
 }
 

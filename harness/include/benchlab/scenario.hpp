@@ -46,7 +46,22 @@ struct ScenarioSpec {
   std::string description;
   double duration_s = 5;
   double warmup_s = 1;
-  int repetitions = 3;
+  // At least 5: with 3 or fewer repetitions per side a two-sided Mann-Whitney test can never
+  // reach p < 0.05 (3 vs 3: p >= 0.1), so no comparison of the report could show a change.
+  int repetitions = 5;
+  // A row whose coefficient of variation over repetitions exceeds this is noisy.
+  double noise_limit_pct = 10;
+
+  // [gates]: the regression gate's per-metric limits, in percent, signed in the metric's bad
+  // direction (-5 for a throughput, +10 for a latency), and how to judge. `present` false: the
+  // scenario has no table and `benchlab gate` uses its documented defaults.
+  struct Gates {
+    bool present = false;
+    std::map<std::string, double> limits_pct;
+    double alpha = 0.05;
+    std::string correction = "holm";   // holm | bh | none
+    std::string compare = "ratio";     // ratio | absolute
+  } gates;
 
   std::string topology = "loopback";
   Family family = Family::ipv4;

@@ -25,6 +25,13 @@ namespace benchlab::reports {
 //    files are upgraded in memory on read.
 inline constexpr int kReportSchemaVersion = 2;
 
+// The default of a scenario's noise_limit_pct: a coefficient of variation above it marks a row
+// noisy.
+inline constexpr double kDefaultNoiseLimitPct = 10;
+// Within one report, a datapath's figures are tested against its cell's baseline (Mann-Whitney
+// U, Benjamini-Hochberg over the report's rows x headline metrics) at this level.
+inline constexpr double kSummaryAlpha = 0.05;
+
 enum class RunStatus { ok, failed, skipped };
 std::string to_string(RunStatus s);
 
@@ -63,6 +70,12 @@ struct ScenarioInfo {
     std::string datapath, workload, reason;
   };
   std::vector<NotRun> not_run;
+  // A row whose coefficient of variation over repetitions exceeds this is noisy (summary, console,
+  // compare, gates). Reports written before it read as the default.
+  double noise_limit_pct = kDefaultNoiseLimitPct;
+  // The scenario's [gates] table as written ({metric: "-5%", "alpha": .., "correction": ..,
+  // "compare": ..}); null when the scenario has none (the gate then uses its defaults).
+  nlohmann::json gates;
 };
 
 // The metric table the report was summarised with: what every row carries (common), what each
@@ -86,6 +99,16 @@ struct MetricSummary {
   // median / the baseline row's median of the same cell; absent for the baseline itself' other
   // kinds, when the baseline lacks the metric, or when it measured 0.
   std::optional<double> ratio_to_baseline;
+  // Noise: the coefficient of variation over the repetitions (%), the 95% seeded-bootstrap
+  // confidence interval of the median (stats::bootstrap_median_ci), and whether cv_pct is above
+  // the scenario's noise_limit_pct. NaN cv (a zero mean) is not noisy.
+  double cv_pct = 0, ci_low = 0, ci_high = 0;
+  bool noisy = false;
+  // Against the cell's baseline, for the headline metrics with a direction of non-baseline rows:
+  // the two-sided Mann-Whitney p over the repetitions, Benjamini-Hochberg-adjusted over every
+  // such test in the report, and whether it is below kSummaryAlpha.
+  std::optional<double> p_vs_baseline;
+  bool significant = false;
 };
 
 struct SummaryRow {

@@ -15,6 +15,7 @@ enum class ExitCode : int {
   scenario = 3,        // the scenario file (or a --set override) is invalid
   unsupported = 4,     // missing privilege or kernel feature
   busy = 5,            // another benchlab run is measuring on this machine
+  cannot_judge = 6,    // benchlab gate: noisy rows, too few repetitions or rows missing
   interrupted = 130,   // 128 + SIGINT; SIGTERM gives 143
 };
 

@@ -4,7 +4,10 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <limits>
 #include <span>
+#include <vector>
 
 namespace benchlab::stats {
 
@@ -23,6 +26,52 @@ Quartiles quartiles(std::span<const double> xs);   // type 7; NaN fields for emp
 double mean(std::span<const double> xs);
 // Sample standard deviation (n-1 in the denominator); 0 for a single value, NaN for none.
 double stddev(std::span<const double> xs);
+
+// Coefficient of variation over repetitions, in percent: stddev / |mean| x 100 (sample stddev).
+// 0 for a single value; NaN for none or a zero mean.
+double cv_pct(std::span<const double> xs);
+
+struct Interval {
+  double low = std::numeric_limits<double>::quiet_NaN();
+  double high = std::numeric_limits<double>::quiet_NaN();
+};
+
+// Percentile bootstrap confidence interval of the median. `resamples` samples of xs.size() values
+// drawn with replacement, each index uniform by rejection from a std::mt19937_64 seeded with
+// `seed` (the engine's output is fixed by the standard, so every platform and every re-summary of
+// a report draws the same resamples); the median of each; the interval between their type-7
+// quantiles (1-confidence)/2 and (1+confidence)/2, as scipy.stats.bootstrap(method="percentile").
+// NaN bounds for empty input; one value gives [x, x].
+inline constexpr int kBootstrapResamples = 2000;
+inline constexpr uint64_t kBootstrapSeed = 0x62656e63686c6162;   // "benchlab"
+Interval bootstrap_median_ci(std::span<const double> xs, double confidence = 0.95,
+                             int resamples = kBootstrapResamples, uint64_t seed = kBootstrapSeed);
+
+// Hodges-Lehmann estimate of the shift `next - base`: the median of all n_base x n_next pairwise
+// differences, with the distribution-free confidence interval that inverts the two-sided
+// Mann-Whitney test: [D(k), D(N+1-k)] of the N sorted differences, k - 1 the largest u with
+// P(U <= u) <= (1-confidence)/2 under the null (exact distribution without ties up to
+// kExactCiMaxN per side, normal approximation beyond). NaN bounds when no k >= 1 exists (too
+// few repetitions for that confidence) or a side is empty (then the shift is NaN too).
+inline constexpr std::size_t kExactCiMaxN = 50;
+struct Shift {
+  double shift = std::numeric_limits<double>::quiet_NaN();
+  Interval ci;
+};
+Shift hodges_lehmann(std::span<const double> base, std::span<const double> next, double confidence = 0.95);
+
+// The smallest two-sided exact Mann-Whitney p that samples of n1 and n2 values can give (no ties):
+// 2 / C(n1 + n2, n1), capped at 1. 3 vs 3 gives 0.1: such a test can never reach p < 0.05.
+double min_two_sided_p(std::size_t n1, std::size_t n2);
+
+// Multiple-comparison corrections: adjusted p-values in the input's order, each in [0, 1].
+// Holm (step-down, controls the family-wise error rate); Benjamini-Hochberg (step-up, controls
+// the false discovery rate). NaN inputs stay NaN and do not count towards the family.
+std::vector<double> holm(std::span<const double> p);
+std::vector<double> benjamini_hochberg(std::span<const double> p);
+
+// The standard normal quantile (inverse CDF), to 1e-12 by bisection on erfc.
+double normal_quantile(double p);
 
 // Two-sided Mann-Whitney U (Wilcoxon rank-sum) test of "a and b come from the same
 // distribution". `u` is the statistic of `a`: the number of pairs (x in a, y in b) with x > y,
