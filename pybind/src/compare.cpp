@@ -1,6 +1,7 @@
 // compare and gate: reports::compare_reports and reports::gate (reports/compare.hpp), the
 // functions `benchlab compare` and `benchlab gate` call, with their results as Python objects.
 #include <cmath>
+#include <filesystem>
 #include <string>
 
 #include <pybind11/pybind11.h>
@@ -24,8 +25,10 @@ reports::Report report_of(const py::object& o) {
                        std::string(py::str(py::type::handle_of(o).attr("__name__"))));
 }
 
+// What the renderers call a side: the file's name, as `benchlab compare` does.
 std::string label_of(const py::object& o, const char* fallback) {
-  return py::isinstance<py::str>(o) ? o.cast<std::string>() : std::string(fallback);
+  return py::isinstance<py::str>(o) ? std::filesystem::path(o.cast<std::string>()).filename().string()
+                                    : std::string(fallback);
 }
 
 template <class T>
@@ -101,8 +104,9 @@ reports::GateResult gate(const py::object& base, const py::object& next) {
   reports::GateSpec spec;
   try {
     spec = reports::gate_spec_of(n);
-  } catch (const std::runtime_error& e) {
-    throw Error(ExitCode::scenario, e.what());
+  } catch (const std::exception& e) {
+    const std::string where = py::isinstance<py::str>(next) ? next.cast<std::string>() : std::string("next");
+    throw Error(ExitCode::scenario, where + ": " + e.what());
   }
   reports::GateResult g = reports::gate(b, n, spec);
   g.comparison.base_label = label_of(base, "base");
