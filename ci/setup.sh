@@ -19,6 +19,7 @@ PACKAGES=(
   pybind11-dev python3-dev python3-matplotlib python3-scipy libxml2-utils
   chromium libbenchmark-tools python3-pytest
   iproute2 ethtool procps
+  python3-pandas python3-ipykernel jupyter-nbconvert
 )
 
 missing=()
@@ -36,4 +37,10 @@ if ! mountpoint -q /sys/fs/bpf; then
   mkdir -p /sys/fs/bpf
   mount -t bpf bpf /sys/fs/bpf
 fi
-echo "ci/setup.sh: dependencies installed, bpffs mounted at /sys/fs/bpf"
+# The Python module: the build puts it in <repo>/build/pybind; this .pth makes Debian's python
+# find it there from any directory (a path that does not exist yet is skipped until it does).
+repo=$(cd "$(dirname "$0")/.." && pwd)
+site=$(/usr/bin/python3 -c 'import site; print(site.getsitepackages()[0])')
+mkdir -p "$site"
+echo "$repo/build/pybind" >"$site/benchlab.pth"
+echo "ci/setup.sh: dependencies installed, bpffs mounted at /sys/fs/bpf, $site/benchlab.pth -> $repo/build/pybind"

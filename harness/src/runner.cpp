@@ -219,9 +219,15 @@ reports::Report run_scenario(const ScenarioSpec& spec, const Registries& reg, co
         rec.variant_axes = variant.axes;
         rec.repetition = rep;
         rec.started_unix_s = unix_now_s();
-        if (opts.on_progress)
-          opts.on_progress({ci + 1, cells.size(), rep + 1, spec.repetitions, variant.label, cell.label(),
-                            mono_now_s() - t_start, spec.estimated_seconds()});
+        if (opts.on_progress) {
+          try {
+            opts.on_progress({ci + 1, cells.size(), rep + 1, spec.repetitions, variant.label, cell.label(),
+                              mono_now_s() - t_start, spec.estimated_seconds()});
+          } catch (const std::exception& e) {
+            stopped = e.what();   // this run does not start; nothing of it exists yet
+            break;
+          }
+        }
         if (auto it = unsupported.find(dp); it != unsupported.end()) {
           rec.status = reports::RunStatus::skipped;
           rec.error = dp + ": " + it->second;

@@ -25,7 +25,9 @@ struct Progress {
 
 struct RunOptions {
   bool verbose = false;
-  std::function<void(const Progress&)> on_progress;   // called before each run
+  // Called before each run. If it throws (the Python module's Ctrl-C), that run does not start
+  // and none after it: the reason goes to context.interrupted, as for on_run_done.
+  std::function<void(const Progress&)> on_progress;
   // Called after each run is torn down, with the report so far (its last run is the one just
   // done): where the CLI makes the run durable (reports::Journal). If it throws, no further
   // run starts; the reason goes to context.interrupted and the report so far is returned.
