@@ -131,7 +131,7 @@ void summarize(Report& report) {
         if (b->second.median != 0) m.ratio_to_baseline = m.median / b->second.median;
         if (i == base_index) continue;
         const auto specs = metrics_of(report.metrics, workload, report.summary[i].datapath);
-        const auto spec = std::find_if(specs.begin(), specs.end(), [&](const MetricSpec& x) { return x.name == name; });
+        const auto spec = std::find_if(specs.begin(), specs.end(), [&metric = name](const MetricSpec& x) { return x.name == metric; });
         if (spec == specs.end() || !spec->headline || spec->direction == Direction::neither) continue;
         const auto r = stats::mann_whitney_u(values[i][name], values[base_index][name]);
         tests.push_back({i, name, r.p});
